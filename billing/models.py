@@ -1,0 +1,1 @@
+"""Usage readings, price plans, invoices and reconciliation with LucidLink's bills."""

@@ -1,0 +1,37 @@
+"""The portal's one way to reach the LucidLink Service API: a client built from settings,
+sharing its token through the Django cache, and the provider's domain id, cached."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from provisioning.lucidlink import ClientConfig, LucidLinkClient
+from provisioning.lucidlink.errors import NotFound
+
+DOMAIN_ID_CACHE_KEY = "provisioning:lucidlink-domain-id"
+DOMAIN_ID_CACHE_SECONDS = 3600
+
+
+def lucidlink_client() -> LucidLinkClient:
+    config = ClientConfig(
+        api_url=settings.LUCIDLINK_API_URL,
+        token_url=settings.LUCIDLINK_TOKEN_URL,
+        client_id=settings.LUCIDLINK_CLIENT_ID,
+        client_secret=settings.LUCIDLINK_CLIENT_SECRET,
+        auth_header_style=settings.LUCIDLINK_AUTH_HEADER_STYLE,
+        connect_timeout=settings.LUCIDLINK_CONNECT_TIMEOUT,
+        read_timeout=settings.LUCIDLINK_READ_TIMEOUT,
+        max_retry_after=settings.LUCIDLINK_MAX_RETRY_AFTER,
+    )
+    return LucidLinkClient(config, token_cache=cache)
+
+
+def domain_id(client: LucidLinkClient) -> str:
+    """The id of the provider's domain (settings.LUCIDLINK_DOMAIN), looked up once an hour."""
+    cached = cache.get(DOMAIN_ID_CACHE_KEY)
+    if cached:
+        return cached
+    domain = client.find_domain(settings.LUCIDLINK_DOMAIN)
+    if domain is None:
+        raise NotFound(f"The LucidLink account has no domain named {settings.LUCIDLINK_DOMAIN!r}.")
+    cache.set(DOMAIN_ID_CACHE_KEY, domain.id, DOMAIN_ID_CACHE_SECONDS)
+    return domain.id
