@@ -20,7 +20,7 @@ def token_endpoint(mocked):
 
 
 @pytest.fixture
-def cache():
+def token_cache():
     return LocalTokenCache()
 
 
@@ -30,6 +30,6 @@ def config():
 
 
 @pytest.fixture
-def lucidlink(config, cache, token_endpoint):
-    with LucidLinkClient(config, token_cache=cache) as lucidlink:
+def lucidlink(config, token_cache, token_endpoint):
+    with LucidLinkClient(config, token_cache=token_cache) as lucidlink:
         yield lucidlink

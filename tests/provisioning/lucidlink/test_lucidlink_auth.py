@@ -57,12 +57,12 @@ def test_token_is_fetched_once_and_reused(lucidlink, mocked):
     )
 
 
-def test_token_is_shared_by_two_clients_through_the_same_cache(config, cache, mocked):
+def test_token_is_shared_by_two_clients_through_the_same_cache(config, token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body())
     mocked.get(DOMAINS_URL, json=[])
 
-    LucidLinkClient(config, token_cache=cache).list_domains()
-    LucidLinkClient(config, token_cache=cache).list_domains()
+    LucidLinkClient(config, token_cache=token_cache).list_domains()
+    LucidLinkClient(config, token_cache=token_cache).list_domains()
 
     assert len(token_calls(mocked)) == 1
 
@@ -90,11 +90,11 @@ class RecordingCache(LocalTokenCache):
 def test_cache_key_is_hashed_and_holds_neither_secret_nor_client_id(config, mocked):
     mocked.post(TOKEN_URL, json=token_body())
     mocked.get(DOMAINS_URL, json=[])
-    cache = RecordingCache()
+    recording = RecordingCache()
 
-    LucidLinkClient(config, token_cache=cache).list_domains()
+    LucidLinkClient(config, token_cache=recording).list_domains()
 
-    ((key, value, timeout),) = cache.writes
+    ((key, value, timeout),) = recording.writes
     assert CLIENT_SECRET not in key
     assert CLIENT_ID not in key
     assert ACCESS_TOKEN not in key
@@ -105,21 +105,21 @@ def test_cache_key_is_hashed_and_holds_neither_secret_nor_client_id(config, mock
 def test_cache_key_differs_per_client_id(mocked):
     mocked.post(TOKEN_URL, json=token_body())
     mocked.get(DOMAINS_URL, json=[])
-    cache = RecordingCache()
+    recording = RecordingCache()
 
-    LucidLinkClient(make_config(client_id="one"), token_cache=cache).list_domains()
-    LucidLinkClient(make_config(client_id="two"), token_cache=cache).list_domains()
+    LucidLinkClient(make_config(client_id="one"), token_cache=recording).list_domains()
+    LucidLinkClient(make_config(client_id="two"), token_cache=recording).list_domains()
 
-    assert len({key for key, _, _ in cache.writes}) == 2
+    assert len({key for key, _, _ in recording.writes}) == 2
     assert len(token_calls(mocked)) == 2
 
 
-def test_token_is_renewed_shortly_before_it_expires(config, cache, mocked):
+def test_token_is_renewed_shortly_before_it_expires(config, token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body(expires_in=3600))
     mocked.get(DOMAINS_URL, json=[])
 
     with time_machine.travel("2025-03-01 12:00:00+00:00", tick=False) as traveller:
-        lucidlink = LucidLinkClient(config, token_cache=cache)
+        lucidlink = LucidLinkClient(config, token_cache=token_cache)
         lucidlink.list_domains()
         traveller.shift(3600 - 61)  # just outside the 60 s margin
         lucidlink.list_domains()
@@ -129,12 +129,12 @@ def test_token_is_renewed_shortly_before_it_expires(config, cache, mocked):
         assert len(token_calls(mocked)) == 2
 
 
-def test_token_living_less_than_twice_the_margin_is_renewed_half_way(cache, mocked):
+def test_token_living_less_than_twice_the_margin_is_renewed_half_way(token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body(expires_in=60))
     mocked.get(DOMAINS_URL, json=[])
 
     with time_machine.travel("2025-03-01 12:00:00+00:00", tick=False) as traveller:
-        lucidlink = LucidLinkClient(make_config(token_renew_margin=60), token_cache=cache)
+        lucidlink = LucidLinkClient(make_config(token_renew_margin=60), token_cache=token_cache)
         lucidlink.list_domains()
         traveller.shift(29)
         lucidlink.list_domains()
@@ -147,21 +147,21 @@ def test_token_living_less_than_twice_the_margin_is_renewed_half_way(cache, mock
 def test_token_without_expires_in_is_kept_for_the_default_lifetime(config, mocked):
     mocked.post(TOKEN_URL, json=token_body(expires_in=None))
     mocked.get(DOMAINS_URL, json=[])
-    cache = RecordingCache()
+    recording = RecordingCache()
 
-    LucidLinkClient(config, token_cache=cache).list_domains()
+    LucidLinkClient(config, token_cache=recording).list_domains()
 
-    ((_, _, timeout),) = cache.writes
+    ((_, _, timeout),) = recording.writes
     assert timeout == 3600
 
 
-def test_401_on_a_cached_token_renews_it_once_and_retries_the_call(config, cache, mocked):
+def test_401_on_a_cached_token_renews_it_once_and_retries_the_call(config, token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body("first"))
     mocked.post(TOKEN_URL, json=token_body("second"))
     mocked.get(DOMAINS_URL, json=[])
     mocked.get(DOMAINS_URL, status=401, json={"status": 401, "message": "Illegal request"})
     mocked.get(DOMAINS_URL, json=[{"id": "d1", "name": "portal"}])
-    lucidlink = LucidLinkClient(config, token_cache=cache)
+    lucidlink = LucidLinkClient(config, token_cache=token_cache)
     lucidlink.list_domains()  # caches "first"
 
     domains = lucidlink.list_domains()
@@ -172,7 +172,7 @@ def test_401_on_a_cached_token_renews_it_once_and_retries_the_call(config, cache
     assert sent == ["Bearer first", "Bearer first", "Bearer second"]
 
 
-def test_second_401_after_renewal_raises_authentication_failed(config, cache, mocked):
+def test_second_401_after_renewal_raises_authentication_failed(config, token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body("first"))
     mocked.post(TOKEN_URL, json=token_body("second"))
     mocked.get(DOMAINS_URL, json=[])
@@ -182,7 +182,7 @@ def test_second_401_after_renewal_raises_authentication_failed(config, cache, mo
         json={"status": 401, "message": "Illegal request"},
         headers={"x-trace-id": "trace-401"},
     )
-    lucidlink = LucidLinkClient(config, token_cache=cache)
+    lucidlink = LucidLinkClient(config, token_cache=token_cache)
     lucidlink.list_domains()
 
     with pytest.raises(AuthenticationFailed) as caught:
@@ -205,19 +205,19 @@ def test_401_with_a_token_fetched_for_this_very_call_is_not_retried(lucidlink, m
     assert len(api_calls(mocked)) == 1
 
 
-def test_renewal_adopts_a_token_another_worker_already_stored(config, cache, mocked):
+def test_renewal_adopts_a_token_another_worker_already_stored(config, token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body("first"))
     mocked.get(DOMAINS_URL, json=[])
     mocked.get(DOMAINS_URL, status=401, json={"status": 401, "message": "Illegal request"})
     mocked.get(DOMAINS_URL, json=[])
-    mine = LucidLinkClient(config, token_cache=cache)
+    mine = LucidLinkClient(config, token_cache=token_cache)
     mine.list_domains()
 
     class OtherWorkerRenews(LocalTokenCache):
         """Acts like a shared cache in which another process renewed the token."""
 
         def get(self, key):
-            value = cache.get(key)
+            value = token_cache.get(key)
             if value and value["access_token"] == "first" and len(api_calls(mocked)) >= 2:
                 value = dict(value, access_token="from-other-worker")
             return value
@@ -232,10 +232,12 @@ def test_renewal_adopts_a_token_another_worker_already_stored(config, cache, moc
 @pytest.mark.parametrize(
     ("style", "expected"), [("bearer", f"Bearer {ACCESS_TOKEN}"), ("bare", ACCESS_TOKEN)]
 )
-def test_authorization_header_style_is_a_setting(style, expected, cache, token_endpoint, mocked):
+def test_authorization_header_style_is_a_setting(
+    style, expected, token_cache, token_endpoint, mocked
+):
     mocked.get(DOMAINS_URL, json=[])
 
-    LucidLinkClient(make_config(auth_header_style=style), token_cache=cache).list_domains()
+    LucidLinkClient(make_config(auth_header_style=style), token_cache=token_cache).list_domains()
 
     assert api_calls(mocked)[0].request.headers["Authorization"] == expected
 
@@ -245,12 +247,12 @@ def test_unknown_header_style_is_refused():
         make_config(auth_header_style="basic")
 
 
-def test_timeouts_are_sent_with_the_token_fetch_and_every_call(cache, mocked):
+def test_timeouts_are_sent_with_the_token_fetch_and_every_call(token_cache, mocked):
     mocked.post(TOKEN_URL, json=token_body())
     mocked.get(DOMAINS_URL, json=[])
     config = make_config(connect_timeout=2.5, read_timeout=7.0)
 
-    LucidLinkClient(config, token_cache=cache).list_domains()
+    LucidLinkClient(config, token_cache=token_cache).list_domains()
 
     assert [call.request.req_kwargs["timeout"] for call in mocked.calls] == [(2.5, 7.0)] * 2
 
@@ -349,14 +351,14 @@ def test_a_failing_cache_does_not_stop_calls(config, mocked):
     assert LucidLinkClient(config, token_cache=BrokenCache()).list_domains() == []
 
 
-def test_plain_http_is_allowed_to_a_simulator_on_this_machine(cache, monkeypatch, mocked):
+def test_plain_http_is_allowed_to_a_simulator_on_this_machine(token_cache, monkeypatch, mocked):
     monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
     local_token_url = "http://127.0.0.1:8765/oauth2/token"
     mocked.post(local_token_url, json=token_body())
     mocked.get("http://127.0.0.1:8765/api/v1/domains", json=[])
     config = make_config(api_url="http://127.0.0.1:8765/api/v1", token_url=local_token_url)
 
-    assert LucidLinkClient(config, token_cache=cache).list_domains() == []
+    assert LucidLinkClient(config, token_cache=token_cache).list_domains() == []
 
 
 def test_plain_http_to_another_machine_is_refused(monkeypatch):

@@ -433,11 +433,11 @@ def test_one_log_line_per_call_with_method_path_status_latency_and_trace(lucidli
     assert line.getMessage().endswith("trace_id=tr-42")
 
 
-def test_response_hook_sees_every_raw_api_response(config, cache, token_endpoint, mocked):
+def test_response_hook_sees_every_raw_api_response(config, token_cache, token_endpoint, mocked):
     mocked.get(f"{API_URL}/domains", json=[])
     mocked.get(f"{API_URL}/domains/x", status=404, json={"status": 404, "message": "nope"})
     seen = []
-    lucidlink = LucidLinkClient(config, token_cache=cache, response_hook=seen.append)
+    lucidlink = LucidLinkClient(config, token_cache=token_cache, response_hook=seen.append)
 
     lucidlink.list_domains()
     with pytest.raises(NotFound):
@@ -449,9 +449,9 @@ def test_response_hook_sees_every_raw_api_response(config, cache, token_endpoint
     ]
 
 
-def test_api_url_with_trailing_slash_still_builds_clean_paths(cache, token_endpoint, mocked):
+def test_api_url_with_trailing_slash_still_builds_clean_paths(token_cache, token_endpoint, mocked):
     mocked.get(f"{API_URL}/domains", json=[])
 
-    LucidLinkClient(make_config(api_url=API_URL + "/"), token_cache=cache).list_domains()
+    LucidLinkClient(make_config(api_url=API_URL + "/"), token_cache=token_cache).list_domains()
 
     assert _only_call(mocked).request.url == f"{API_URL}/domains"

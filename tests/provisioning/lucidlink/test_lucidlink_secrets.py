@@ -60,14 +60,14 @@ def test_token_endpoint_echoing_the_secret_is_redacted(mocked, caplog):
     _assert_clean(caplog.text, str(caught.value), repr(caught.value))
 
 
-def test_a_full_round_with_renewal_logs_nothing_secret(cache, mocked, caplog):
+def test_a_full_round_with_renewal_logs_nothing_secret(token_cache, mocked, caplog):
     caplog.set_level(logging.DEBUG)
     mocked.post(TOKEN_URL, json=token_body())
     mocked.post(TOKEN_URL, json=token_body())
     mocked.get(f"{API_URL}/domains", json=[])
     mocked.get(f"{API_URL}/domains", status=401, json={"status": 401, "message": "Illegal"})
     mocked.get(f"{API_URL}/domains", json=[])
-    lucidlink = LucidLinkClient(make_config(), token_cache=cache)
+    lucidlink = LucidLinkClient(make_config(), token_cache=token_cache)
 
     lucidlink.list_domains()
     lucidlink.list_domains()
