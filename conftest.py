@@ -1,6 +1,7 @@
 """Fixtures everyone needs: people in organisations, logged-in clients, API settings,
 and (from tests/fixtures) the live simulator and a real Celery worker."""
 
+import os
 import uuid
 
 import pytest
@@ -15,7 +16,7 @@ pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.worker"]
 TEST_QUEUE = f"portal-test-{uuid.uuid4().hex[:8]}"
 celery_app.conf.task_default_queue = TEST_QUEUE
 if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
-    settings.CACHES["default"]["LOCATION"] = str(settings.VAR_DIR / "test-cache")
+    settings.CACHES["default"]["LOCATION"] = str(settings.VAR_DIR / f"test-cache-{os.getpid()}")
 
 
 @pytest.fixture(autouse=True)

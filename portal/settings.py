@@ -5,6 +5,7 @@ kombu's filesystem broker, all under var/. Production switches on PostgreSQL, Re
 and the security settings through variables, not through a second settings file.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,13 +83,14 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and scheduler share the file: wait for locks instead of failing, and
-    # keep the test database in a file too so a worker process can see it.
+    # keep the test database in a file too so a worker process can see it (one per test
+    # run, so two runs side by side never share one).
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
