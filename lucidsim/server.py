@@ -64,6 +64,7 @@ def match_api_route(method: str, path: str) -> tuple[str | None, dict[str, str],
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes on keep-alive
     server_version = f"lucidsim/{__version__}"
     server: SimServer
 

@@ -75,9 +75,9 @@ class UsageModel:
         removed = max(-delta, 0.0) + churn
         users = p.users
         roll = r.random()
-        if roll < 0.03 and users < 50:
+        if roll < 0.002 and users < 50:  # a few users join or leave in a month
             users += 1
-        elif roll < 0.04 and users > 1:
+        elif roll < 0.003 and users > 1:
             users -= 1
         size = self._object_size
         return _Point(
