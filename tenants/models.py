@@ -1,7 +1,11 @@
 """Customers (the tenants), the people in them and the audit log of what changed."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class Customer(models.Model):
@@ -11,7 +15,7 @@ class Customer(models.Model):
     max_filespaces = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Leave empty for the default set in PROVISIONING_DEFAULT_MAX_FILESPACES.",
+        help_text="Leave empty for the portal-wide default (Portal settings).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -25,7 +29,39 @@ class Customer(models.Model):
     def filespace_limit(self) -> int:
         if self.max_filespaces is not None:
             return self.max_filespaces
-        return settings.PROVISIONING_DEFAULT_MAX_FILESPACES
+        return PortalSettings.effective_default_max_filespaces()
+
+
+class PortalSettings(models.Model):
+    """Portal-wide values staff edit in the admin: one row, created on first save."""
+
+    SINGLETON_ID = 1
+
+    default_max_filespaces = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Live filespaces a customer may have unless its own limit is set. "
+        "Empty: the PROVISIONING_DEFAULT_MAX_FILESPACES setting.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "portal settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="portal_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return "Portal settings"
+
+    @classmethod
+    def effective_default_max_filespaces(cls) -> int:
+        value = (
+            cls.objects.filter(pk=cls.SINGLETON_ID)
+            .values_list("default_max_filespaces", flat=True)
+            .first()
+        )
+        return value if value is not None else settings.PROVISIONING_DEFAULT_MAX_FILESPACES
 
 
 class Membership(models.Model):
@@ -104,3 +140,46 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a customer with a role. Only a hash of its token is stored:
+    the link in the email is the one copy of the secret."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address per organisation, whatever its case.
+            models.UniqueConstraint(
+                "customer",
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.customer} as {self.get_role_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
