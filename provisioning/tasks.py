@@ -62,3 +62,12 @@ def filespace_resume_stalled() -> int:
     if ids:
         logger.warning("Re-queued %d stalled orders", len(ids))
     return len(ids)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def filespace_delete_upstream(self, filespace_id: int) -> str:
+    """Delete a filespace pending deletion at LucidLink; the service bounds the retries."""
+    outcome = services.filespace_delete_upstream(filespace_id=filespace_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=max(outcome.retry_in, 0.5))
+    return outcome.reason

@@ -70,3 +70,39 @@ def filespace_detail(request, pk: int):
     if request.htmx:
         return render(request, "provisioning/_filespace_status.html", context)
     return render(request, "provisioning/filespace_detail.html", context)
+
+
+@membership_required("can_delete")
+@require_http_methods(["GET", "POST"])
+def filespace_delete(request, pk: int):
+    """Delete a filespace after the person types its name."""
+    membership = request.membership
+    filespace = selectors.filespace_get(customer=membership.customer, pk=pk)
+    refusal = None
+    if request.method == "POST":
+        try:
+            filespace = services.filespace_delete(
+                filespace_id=filespace.pk,
+                customer=membership.customer,
+                membership=membership,
+                user=request.user,
+                confirm_name=request.POST.get("confirm_name", ""),
+            )
+        except services.DeletionRefused as err:
+            refusal = str(err)
+        else:
+            if filespace.status == filespace.Status.DELETED:
+                messages.success(request, f"{filespace.qualified_name} is deleted.")
+                return redirect("dashboard")
+            messages.success(
+                request,
+                f"{filespace.qualified_name} is being deleted at LucidLink; "
+                "this page shows when it is done.",
+            )
+            return redirect(filespace)
+    return render(
+        request,
+        "provisioning/filespace_delete.html",
+        {"filespace": filespace, "refusal": refusal},
+        status=422 if refusal else 200,
+    )
