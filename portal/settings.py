@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,6 +157,27 @@ PROVISIONING_DEFAULT_MAX_FILESPACES = env.int("PROVISIONING_DEFAULT_MAX_FILESPAC
 # --- Billing ----------------------------------------------------------------------------
 BILLING_TIME_ZONE = env("BILLING_TIME_ZONE", default="UTC")
 BILLING_CURRENCY = env("BILLING_CURRENCY", default="EUR")
+# One reading per filespace per window of this many seconds (also the collection period).
+BILLING_COLLECT_SECONDS = env.int("BILLING_COLLECT_SECONDS", default=300 if DEBUG else 3600)
+# A period is closed this long after it ends, so the last round's readings are in.
+BILLING_CLOSE_GRACE_MINUTES = env.int("BILLING_CLOSE_GRACE_MINUTES", default=5)
+# Issue invoices when a period closes; false leaves drafts for staff to check and issue.
+BILLING_AUTO_ISSUE = env.bool("BILLING_AUTO_ISSUE", default=True)
+# Our currency per unit of LucidLink's (reconciliation margins), e.g. 0.92 EUR per USD.
+BILLING_UPSTREAM_FX_RATE = env("BILLING_UPSTREAM_FX_RATE", default="1")
+CELERY_BEAT_SCHEDULE |= {
+    "billing-usage-collect": {
+        "task": "billing.tasks.usage_collect",
+        "schedule": timedelta(seconds=BILLING_COLLECT_SECONDS),
+    },
+    # Hourly at :10 UTC: closes every period that has ended in the billing time zone,
+    # whatever its offset from UTC; a period already closed is skipped.
+    "billing-period-close": {"task": "billing.tasks.period_close_due", "schedule": crontab(minute=10)},
+    "billing-upstream-invoices-pull": {
+        "task": "billing.tasks.upstream_invoices_pull",
+        "schedule": crontab(minute=30, hour=6),
+    },
+}
 
 # --- Accounts (django-allauth) -----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,70 @@
+"""Server-rendered SVG charts (no JavaScript, nothing from a CDN): usage over time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+WIDTH, HEIGHT = 720, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything a template needs to draw one line chart as SVG."""
+
+    width: int
+    height: int
+    points: str  # "x,y x,y ..." for <polyline>
+    y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]
+    label: str
+    unit: str
+    empty: bool
+    summary: str  # text alternative for screen readers
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def line_chart(
+    series: Sequence[tuple[datetime, float]],
+    *,
+    start: datetime,
+    end: datetime,
+    label: str,
+    unit: str,
+) -> Chart:
+    if not series:
+        return Chart(WIDTH, HEIGHT, "", [], [], label, unit, True, f"{label}: no readings yet.")
+    top = _nice_max(max(value for _, value in series))
+    span = (end - start).total_seconds() or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(moment: datetime) -> float:
+        return round(LEFT + plot_w * (moment - start).total_seconds() / span, 1)
+
+    def y(value: float) -> float:
+        return round(TOP + plot_h * (1 - value / top), 1)
+
+    points = " ".join(f"{x(t)},{y(v)}" for t, v in series)
+    y_ticks = [(y(top * i / 4), f"{Decimal(str(top * i / 4)).normalize():f}") for i in range(5)]
+    x_ticks = [
+        (x(start + (end - start) * i / 4), (start + (end - start) * i / 4).strftime("%d %b"))
+        for i in range(5)
+    ]
+    last_t, last_v = series[-1]
+    summary = (
+        f"{label} from {series[0][0]:%d %b %Y} to {last_t:%d %b %Y}: "
+        f"latest {last_v:.3f} {unit}, highest {max(v for _, v in series):.3f} {unit}."
+    )
+    return Chart(WIDTH, HEIGHT, points, y_ticks, x_ticks, label, unit, False, summary)
