@@ -1,6 +1,7 @@
 """Filespace operations: rules, defaults, lifecycle, lookup by qualified name, deletion."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -256,3 +257,17 @@ def test_filespace_in_error_can_be_deleted(simulator):
 
 def test_delete_malformed_id_is_400(simulator):
     assert simulator.api().delete("/filespaces/xyz").status_code == 400
+
+
+def test_concurrent_creates_of_one_name_make_exactly_one_filespace(simulator):
+    token = simulator.token()
+    data = body(simulator, "race")
+
+    def create(_):
+        return simulator.api(token=token).post("/filespaces", json=data).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+
+    assert statuses == [201] + [409] * 7
+    assert len(simulator.api(token=token).get("/filespaces").json()) == 1

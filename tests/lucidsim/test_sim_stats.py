@@ -34,7 +34,6 @@ def test_same_seed_gives_same_ids_and_same_stats_on_fresh_databases(tmp_path):
     readings = []
     for run, seed in enumerate((7, 7, 8)):
         process = SimulatorProcess(tmp_path / f"run{run}", seed=seed)
-        process.db_path.parent.mkdir()
         process.start()
         try:
             readings.append(stats_after(process, 6 * 3600 + 123))
