@@ -71,3 +71,14 @@ def filespace_delete_upstream(self, filespace_id: int) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=max(outcome.retry_in, 0.5))
     return outcome.reason
+
+
+@shared_task
+def filespace_resume_stalled_deletions() -> int:
+    """Safety net: re-queue deletions whose retry message was lost or whose worker died."""
+    ids = services.filespace_stalled_deletion_ids()
+    for filespace_id in ids:
+        filespace_delete_upstream.delay(filespace_id)
+    if ids:
+        logger.warning("Re-queued %d stalled deletions", len(ids))
+    return len(ids)

@@ -37,3 +37,29 @@ def actor_kind_for(user) -> str:
     if user is not None and user.is_authenticated and user.is_staff:
         return AuditEntry.ActorKind.STAFF
     return AuditEntry.ActorKind.CUSTOMER
+
+
+def audit_record_export(*, model: type[models.Model], count: int, actor) -> AuditEntry:
+    """Staff exported rows: not a change, but who took which data out is worth keeping."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_kind=AuditEntry.ActorKind.STAFF,
+        action="admin.exported_csv",
+        object_type=model._meta.label_lower,
+        object_id="",
+        object_repr=f"{count} {model._meta.verbose_name_plural}",
+        after={"rows": count},
+    )
+
+
+def audit_record_request(*, action: str, object_type: str, actor, message: str = "") -> AuditEntry:
+    """Staff asked for work that concerns no single object (e.g. "collect usage now")."""
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_kind=AuditEntry.ActorKind.STAFF,
+        action=action,
+        object_type=object_type,
+        object_id="",
+        object_repr=object_type,
+        message=message,
+    )
