@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from billing.charges import BillingError, InvoiceDraft, compute_invoice, default_plan
@@ -106,13 +106,37 @@ def usage_collect(
             )
         )
     before = UsageReading.objects.filter(window_start=window_start).count()
-    UsageReading.objects.bulk_create(readings, ignore_conflicts=True, batch_size=2000)
+    _insert_ignoring_duplicates(readings)
     stored = UsageReading.objects.filter(window_start=window_start).count() - before
     missing = _flag_missing(set(ours.values()) - seen, now=taken_at)
     if missing or unknown:
         logger.warning("Usage collection: %d filespaces missing upstream, %d unknown to us",
                        missing, unknown)  # fmt: skip
     return CollectResult(window_start, len(upstream), stored, missing, unknown)
+
+
+_READING_FIELDS = [
+    f for f in UsageReading._meta.concrete_fields if not f.primary_key
+]  # fmt: skip
+
+
+def _insert_ignoring_duplicates(readings: list[UsageReading]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING as one executemany: the same as
+    bulk_create(ignore_conflicts=True), but one statement for any number of filespaces
+    (SQLite's bound on parameters would cut 10,000 readings into 150 statements)."""
+    if not readings:
+        return
+    ops = connection.ops
+    table = ops.quote_name(UsageReading._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in _READING_FIELDS)
+    marks = ", ".join(["%s"] * len(_READING_FIELDS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(f.pre_save(reading, True), connection) for f in _READING_FIELDS]
+        for reading in readings
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _flag_missing(missing_ids: set[int], *, now: datetime) -> int:
