@@ -110,6 +110,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The default polls once a second, which would add a second to every hop.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="portal")
 CELERY_TASK_ACKS_LATE = True

@@ -35,3 +35,23 @@ def domain_id(client: LucidLinkClient) -> str:
         raise NotFound(f"The LucidLink account has no domain named {settings.LUCIDLINK_DOMAIN!r}.")
     cache.set(DOMAIN_ID_CACHE_KEY, domain.id, DOMAIN_ID_CACHE_SECONDS)
     return domain.id
+
+
+UPSTREAM_NAMES_CACHE_KEY = "provisioning:lucidlink-filespace-names"
+UPSTREAM_NAMES_CACHE_SECONDS = 60
+
+
+def upstream_names_remember(filespaces) -> frozenset[str]:
+    """Remember the names in use upstream, from a GET /filespaces someone already made."""
+    names = frozenset(fs.name for fs in filespaces)
+    cache.set(UPSTREAM_NAMES_CACHE_KEY, names, UPSTREAM_NAMES_CACHE_SECONDS)
+    return names
+
+
+def upstream_names(client: LucidLinkClient) -> frozenset[str]:
+    """Names in use in the account, at most a minute old: checking a name at order time
+    costs no API call per order. A name taken since is caught by the POST's 409."""
+    names = cache.get(UPSTREAM_NAMES_CACHE_KEY)
+    if names is None:
+        names = upstream_names_remember(client.list_filespaces())
+    return names
