@@ -195,3 +195,45 @@ def test_stalled_orders_are_found_for_the_safety_net(lucidlink_settings):
     Filespace.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
     FilespaceFactory()  # just ordered: its message is surely still in flight
     assert services.filespace_stalled_ids() == [old.pk]
+
+
+def test_status_round_leaves_settled_filespaces_alone(api, lucidlink_settings):
+    settled = FilespaceFactory(
+        status="ready", upstream_id="calm", upstream_status="provisioned", domain_name="unit-domain"
+    )
+    before = settled.updated_at
+    api.get(f"{API}/filespaces", json=[upstream_filespace(settled.name, fs_id="calm",
+                                                          status="provisioned")])  # fmt: skip
+
+    result = services.filespace_status_round()
+
+    settled.refresh_from_db()
+    assert result.changed == 0
+    assert settled.updated_at == before
+
+
+def test_status_round_clears_the_missing_flag_when_the_filespace_reappears(api, lucidlink_settings):
+    fs = FilespaceFactory(
+        status="ready", upstream_id="back", upstream_status="provisioned",
+        upstream_missing_since=timezone.now(), domain_name="unit-domain",
+    )  # fmt: skip
+    api.get(f"{API}/filespaces", json=[upstream_filespace(fs.name, fs_id="back",
+                                                          status="provisioned")])  # fmt: skip
+
+    services.filespace_status_round()
+
+    fs.refresh_from_db()
+    assert fs.upstream_missing_since is None
+
+
+def test_initialized_upstream_is_followed_from_ready(api, lucidlink_settings):
+    fs = FilespaceFactory(
+        status="ready", upstream_id="init", upstream_status="provisioned", domain_name="unit-domain"
+    )
+    api.get(f"{API}/filespaces", json=[upstream_filespace(fs.name, fs_id="init",
+                                                          status="initialized")])  # fmt: skip
+
+    services.filespace_status_round()
+
+    fs.refresh_from_db()
+    assert fs.status == Filespace.Status.INITIALIZED
