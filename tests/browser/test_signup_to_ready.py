@@ -21,7 +21,7 @@ def test_signup_verify_order_and_see_ready_without_reload(
     page.goto(f"{base}/accounts/signup/")
     page.get_by_label("Email").fill("New.Person@Example.com")
     page.get_by_label("Organisation name").fill("Acme Post-Production")
-    page.get_by_label("Password", exact=True).fill("a-long-and-good-passphrase")
+    page.get_by_label("Password:", exact=True).fill("a-long-and-good-passphrase")
     page.get_by_label("Password (again)").fill("a-long-and-good-passphrase")
     page.get_by_role("button", name="Sign Up").click()
 
