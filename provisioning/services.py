@@ -44,6 +44,7 @@ from provisioning.upstream import (
     upstream_names_remember,
 )
 from tenants import notifications
+from tenants import notifications
 from tenants.audit import audit_record
 from tenants.models import AuditEntry, Customer, Membership
 
@@ -101,6 +102,14 @@ def filespace_transition(
             after={"status": to},
             message=message,
         )
+        if to in _NOTIFIED_STATUSES:
+            transaction.on_commit(lambda: _NOTIFIED_STATUSES[to](filespace))
+
+
+_NOTIFIED_STATUSES = {
+    Filespace.Status.READY: notifications.notify_filespace_ready,
+    Filespace.Status.ERROR: notifications.notify_filespace_failed,
+}
         if to in _NOTIFIED_STATUSES:
             transaction.on_commit(lambda: _NOTIFIED_STATUSES[to](filespace))
 
@@ -558,6 +567,286 @@ def filespace_stalled_ids(*, now: datetime | None = None) -> list[int]:
         .filter(updated_at__lt=now - grace)
         .values_list("pk", flat=True)
     )
+
+
+# --- Deleting ------------------------------------------------------------------------------
+#
+# DELETE upstream is irreversible and answers 409 while the filespace is still
+# provisioning, so a deletion is a state (DELETING, "pending deletion") that a task works
+# off with a bounded backoff. A filespace never created upstream is deleted locally at once;
+# an order whose create call may be in flight is refused until it settles, so deleting
+# can never leave a filespace at LucidLink that nobody here knows of.
+
+DELETE_MAX_ATTEMPTS = 30
+
+
+class DeletionRefused(Exception):
+    """The filespace cannot be deleted right now; the message says why, for the person."""
+
+
+def filespace_delete(
+    *,
+    filespace_id: int,
+    customer: Customer | None,
+    membership: Membership | None,
+    user,
+    confirm_name: str,
+) -> Filespace:
+    """Delete a filespace, typed name as confirmation.
+
+    Customers pass their customer and membership (owner or admin only); staff pass
+    customer=None and membership=None (the admin checks their permissions).
+    Raises DeletionRefused, PermissionDenied, or Filespace.DoesNotExist (another
+    tenant's filespace is as missing as one that never existed).
+    """
+    with transaction.atomic():
+        queryset = Filespace.objects.select_for_update().select_related("customer")
+        if customer is not None:
+            queryset = queryset.filter(customer=customer)
+        filespace = queryset.get(pk=filespace_id)
+        staff = membership is None
+        if not staff and (
+            membership.customer_id != filespace.customer_id or not membership.can_delete
+        ):
+            raise PermissionDenied("Your role does not allow deleting filespaces.")
+        if not staff and filespace.customer.is_suspended:
+            raise DeletionRefused(
+                "Your organisation is suspended, so nothing can be changed. Please contact support."
+            )
+        if confirm_name.strip() not in {filespace.name, filespace.qualified_name}:
+            raise DeletionRefused(
+                f"Type the filespace's name, {filespace.name}, to confirm the deletion."
+            )
+        if filespace.status in {Filespace.Status.DELETING, Filespace.Status.DELETED}:
+            return filespace
+        cause = Cause.STAFF if staff else Cause.CUSTOMER
+        audit_record(
+            action="filespace.delete_requested",
+            obj=filespace,
+            actor=user,
+            actor_kind=cause,
+            customer=filespace.customer,
+            before={"status": filespace.status, "upstream_id": filespace.upstream_id},
+        )
+        if not filespace.upstream_id:
+            if filespace.status == Filespace.Status.ORDERED and (
+                filespace.create_attempts > 0 or filespace.lease_until is not None
+            ):
+                # A create call may be in flight or may have reached LucidLink unheard:
+                # deleting here could leave a filespace there that nobody follows.
+                raise DeletionRefused(
+                    "This filespace is still being set up at LucidLink. You can delete it "
+                    "once it is ready or has failed; that usually takes a minute or two."
+                )
+            _mark_deleted(filespace, cause=cause, actor=user, message="Never created upstream.")
+            return filespace
+        filespace.delete_attempts = 0
+        filespace.next_attempt_at = timezone.now()
+        filespace_transition(
+            filespace=filespace,
+            to=Filespace.Status.DELETING,
+            cause=cause,
+            actor=user,
+            message="Deletion requested.",
+            extra_fields=("delete_attempts", "next_attempt_at"),
+        )
+        transaction.on_commit(lambda: _enqueue_delete(filespace.pk))
+    return filespace
+
+
+def _enqueue_delete(filespace_id: int, countdown: float | None = None) -> None:
+    from provisioning.tasks import filespace_delete_upstream
+
+    filespace_delete_upstream.apply_async((filespace_id,), countdown=countdown)
+
+
+def _mark_deleted(
+    filespace: Filespace,
+    *,
+    cause: str,
+    actor=None,
+    message: str = "",
+    extra_fields: tuple[str, ...] = (),
+) -> None:
+    # deleted_at is when usage stops accruing; the row stays for billing history and the
+    # name is free again (the unique constraint only covers live rows).
+    filespace.deleted_at = timezone.now()
+    filespace.lease_until = None
+    filespace.next_attempt_at = None
+    filespace_transition(
+        filespace=filespace,
+        to=Filespace.Status.DELETED,
+        cause=cause,
+        actor=actor,
+        message=message,
+        extra_fields=("deleted_at", "lease_until", "next_attempt_at", *extra_fields),
+    )
+
+
+def _delete_backoff(attempt: int) -> float:
+    return _backoff(attempt)
+
+
+def filespace_delete_upstream(
+    *, filespace_id: int, client: LucidLinkClient | None = None
+) -> Outcome:
+    """One DELETE upstream for a filespace pending deletion; asks to be run again later
+    while LucidLink says 409 (still provisioning), 429 or 5xx."""
+    with transaction.atomic():
+        filespace = Filespace.objects.select_for_update().get(pk=filespace_id)
+        if filespace.status != Filespace.Status.DELETING:
+            return Outcome(reason=f"nothing to do: {filespace.status}")
+        if filespace.delete_attempts >= DELETE_MAX_ATTEMPTS:
+            return Outcome(reason="gave up; staff can retry from the admin")
+        filespace.delete_attempts += 1
+        # While this attempt talks to LucidLink, the safety net leaves the row alone.
+        filespace.next_attempt_at = timezone.now() + timedelta(
+            seconds=settings.LUCIDLINK_CONNECT_TIMEOUT + settings.LUCIDLINK_READ_TIMEOUT
+        )
+        filespace.save(update_fields=["delete_attempts", "next_attempt_at", "updated_at"])
+    attempt = filespace.delete_attempts
+    client = client or lucidlink_client()
+    try:
+        client.delete_filespace(filespace.upstream_id)
+    except NotFound:
+        pass  # already gone upstream: the deletion is done
+    except LucidLinkError as err:
+        return _delete_later(filespace_id, attempt, err)
+    with transaction.atomic():
+        filespace = (
+            Filespace.objects.select_for_update().select_related("customer").get(pk=filespace_id)
+        )
+        if filespace.status != Filespace.Status.DELETING:
+            return Outcome(reason=f"nothing to do: {filespace.status}")
+        filespace.error_detail = ""
+        _mark_deleted(
+            filespace,
+            cause=Cause.TASK,
+            message="Deleted at LucidLink.",
+            extra_fields=("error_detail",),
+        )
+    return Outcome(reason="deleted")
+
+
+def _delete_later(filespace_id: int, attempt: int, err: LucidLinkError) -> Outcome:
+    wait = getattr(err, "retry_after", None)
+    retry_in = wait if wait else _delete_backoff(attempt)
+    gave_up = attempt >= DELETE_MAX_ATTEMPTS
+    detail = f"Delete attempt {attempt}: {err}"
+    if gave_up:
+        detail += f" — gave up after {attempt} attempts; retry from the admin."
+    Filespace.objects.filter(pk=filespace_id, status=Filespace.Status.DELETING).update(
+        next_attempt_at=None if gave_up else timezone.now() + timedelta(seconds=retry_in),
+        error_detail=detail,
+        updated_at=timezone.now(),
+    )
+    if gave_up:
+        logger.error("Filespace %s: deletion gave up: %s", filespace_id, err)
+        return Outcome(reason=detail)
+    logger.info(
+        "Filespace %s: delete attempt %s deferred %.1fs: %s", filespace_id, attempt, retry_in, err
+    )
+    return Outcome(retry_in=retry_in, reason=str(err))
+
+
+def filespace_stalled_deletion_ids(*, now: datetime | None = None) -> list[int]:
+    """Deletions whose next attempt is well overdue (a lost message, a crashed worker)."""
+    now = now or timezone.now()
+    return list(
+        Filespace.objects.filter(
+            status=Filespace.Status.DELETING, next_attempt_at__lt=now - timedelta(seconds=60)
+        ).values_list("pk", flat=True)
+    )
+
+
+# --- Staff repairs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    reordered: bool = False
+    refresh: bool = False
+    redeleting: bool = False
+
+
+def filespace_retry(*, filespace_id: int, actor) -> RetryResult:
+    """Staff's "try again" on a stuck filespace.
+
+    - failed before it existed upstream: back to ordered and queued again. If a create
+      call was ever attempted, `create_attempts` stays above zero, so the next attempt
+      looks the name up before it creates anything;
+    - failed but known upstream: its status is refreshed from LucidLink;
+    - pending deletion that gave up: the deletion is tried again.
+    """
+    with transaction.atomic():
+        filespace = (
+            Filespace.objects.select_for_update().select_related("customer").get(pk=filespace_id)
+        )
+        if filespace.status == Filespace.Status.DELETING:
+            filespace.delete_attempts = 0
+            filespace.next_attempt_at = timezone.now()
+            filespace.save(update_fields=["delete_attempts", "next_attempt_at", "updated_at"])
+            audit_record(
+                action="filespace.delete_retried",
+                obj=filespace,
+                actor=actor,
+                actor_kind=Cause.STAFF,
+                customer=filespace.customer,
+            )
+            transaction.on_commit(lambda: _enqueue_delete(filespace.pk))
+            return RetryResult(redeleting=True)
+        if filespace.status != Filespace.Status.ERROR:
+            return RetryResult()
+        if filespace.upstream_id:
+            # It exists upstream: the status round decides what it is now. The round
+            # follows provisioning and ready filespaces, so hand it back as provisioning.
+            filespace.upstream_missing_since = None
+            filespace.error_message = ""
+            filespace_transition(
+                filespace=filespace,
+                to=Filespace.Status.PROVISIONING,
+                cause=Cause.STAFF,
+                actor=actor,
+                message="Retried by staff: status refreshed from LucidLink.",
+                extra_fields=("upstream_missing_since", "error_message"),
+            )
+            transaction.on_commit(_enqueue_status_round)
+            return RetryResult(refresh=True)
+        filespace.lease_until = None
+        filespace.next_attempt_at = None
+        filespace.error_message = ""
+        filespace_transition(
+            filespace=filespace,
+            to=Filespace.Status.ORDERED,
+            cause=Cause.STAFF,
+            actor=actor,
+            message="Retried by staff.",
+            extra_fields=("lease_until", "next_attempt_at", "error_message"),
+        )
+        transaction.on_commit(lambda: _enqueue_provision(filespace.pk))
+        return RetryResult(reordered=True)
+
+
+def _enqueue_status_round() -> None:
+    from provisioning.tasks import filespace_status_round as status_round_task
+
+    status_round_task.delay()
+
+
+def filespace_refresh_request(*, filespace_ids: list[int], actor) -> int:
+    """Staff ask for the status of these filespaces now: one status round covers them all."""
+    filespaces = list(Filespace.objects.filter(pk__in=filespace_ids).select_related("customer"))
+    with transaction.atomic():
+        for filespace in filespaces:
+            audit_record(
+                action="filespace.refresh_requested",
+                obj=filespace,
+                actor=actor,
+                actor_kind=Cause.STAFF,
+                customer=filespace.customer,
+            )
+        transaction.on_commit(_enqueue_status_round)
+    return len(filespaces)
 
 
 # --- Deleting ------------------------------------------------------------------------------

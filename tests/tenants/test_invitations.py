@@ -64,7 +64,9 @@ def test_accepting_signed_out_creates_the_account_and_lands_in_the_organisation(
     assert page.status_code == 200
     assert "Choose a password" in page.content.decode()
 
-    response = client.post(url, {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"})
+    response = client.post(
+        url, {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    )
 
     assert response.status_code == 302
     user = get_user_model().objects.get(email="new.person@example.com")

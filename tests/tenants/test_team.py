@@ -114,9 +114,10 @@ def test_a_member_may_leave_but_not_remove_others(login, team):
 
 def test_another_organisations_member_answers_404(owner_client):
     stranger = MembershipFactory(role="member")
-    assert owner_client.post(
-        reverse("member_role", args=[stranger.pk]), {"role": "admin"}
-    ).status_code == 404
+    assert (
+        owner_client.post(reverse("member_role", args=[stranger.pk]), {"role": "admin"}).status_code
+        == 404
+    )
     assert owner_client.post(reverse("member_remove", args=[stranger.pk])).status_code == 404
     stranger.refresh_from_db()
     assert stranger.role == "member"

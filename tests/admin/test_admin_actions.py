@@ -1,0 +1,176 @@
+"""Every admin action goes through a service, lands in the audit log, and queues long
+work for Celery."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from provisioning.models import Filespace
+from tenants.models import AuditEntry, Customer
+from tests.factories import CustomerFactory, FilespaceFactory
+
+pytestmark = pytest.mark.django_db
+
+FILESPACES = "admin:provisioning_filespace_changelist"
+CUSTOMERS = "admin:tenants_customer_changelist"
+
+
+def act(client, changelist, action, objs, **extra):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objs], **extra}
+    return client.post(reverse(changelist), data)
+
+
+def test_retry_reorders_a_failed_order_and_keeps_its_attempt_count(
+    staff_client, staff_user, queued, django_capture_on_commit_callbacks, lucidlink_settings
+):
+    failed = FilespaceFactory(
+        status="error", create_attempts=2, error_message="boom", lease_until=None
+    )
+    never_tried = FilespaceFactory(status="error", create_attempts=0)
+    fine = FilespaceFactory(status="ready", upstream_id="up-ok")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(staff_client, FILESPACES, "retry", [failed, never_tried, fine])
+
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    fine.refresh_from_db()
+    assert failed.status == Filespace.Status.ORDERED
+    # A POST was attempted before: the next attempt must look the name up first.
+    assert failed.create_attempts == 2
+    assert failed.error_message == ""
+    assert fine.status == Filespace.Status.READY
+    assert sorted(queued) == sorted([("provision", (failed.pk,)), ("provision", (never_tried.pk,))])
+    entry = AuditEntry.objects.get(action="filespace.status", object_id=str(failed.pk))
+    assert (entry.actor, entry.actor_kind) == (staff_user, "staff")
+    assert entry.before == {"status": "error"} and entry.after == {"status": "ordered"}
+
+
+def test_retry_of_a_failed_filespace_known_upstream_refreshes_its_status(
+    staff_client, queued, django_capture_on_commit_callbacks
+):
+    known = FilespaceFactory(status="error", upstream_id="up-7", error_message="timed out")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(staff_client, FILESPACES, "retry", [known])
+    known.refresh_from_db()
+    assert known.status == Filespace.Status.PROVISIONING
+    assert queued == [("round", ())]
+
+
+def test_retry_of_a_stuck_deletion_tries_again(
+    staff_client, queued, django_capture_on_commit_callbacks
+):
+    stuck = FilespaceFactory(status="deleting", upstream_id="up-8", delete_attempts=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(staff_client, FILESPACES, "retry", [stuck])
+    stuck.refresh_from_db()
+    assert stuck.delete_attempts == 0
+    assert queued == [("delete", (stuck.pk,))]
+    assert AuditEntry.objects.filter(action="filespace.delete_retried").exists()
+
+
+def test_refresh_now_queues_one_status_round_for_any_selection(
+    staff_client, queued, django_capture_on_commit_callbacks
+):
+    many = FilespaceFactory.create_batch(5, status="provisioning")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(staff_client, FILESPACES, "refresh_status", many)
+    assert queued == [("round", ())]
+    assert AuditEntry.objects.filter(action="filespace.refresh_requested").count() == 5
+
+
+def test_collect_usage_now_queues_the_billing_collection(staff_client, staff_user, queued):
+    fs = FilespaceFactory(status="ready")
+    act(staff_client, FILESPACES, "collect_usage", [fs])
+    assert queued == [("billing.tasks.usage_collect", ())]
+    entry = AuditEntry.objects.get(action="usage.collect_requested")
+    assert entry.actor == staff_user
+
+
+def test_suspend_asks_for_a_reason_then_suspends_through_the_service(staff_client, staff_user):
+    customers = CustomerFactory.create_batch(2)
+
+    confirm = act(staff_client, CUSTOMERS, "suspend", customers)
+    assert confirm.status_code == 200
+    assert "Reason" in confirm.content.decode()
+    assert not Customer.objects.filter(is_suspended=True).exists()
+
+    act(staff_client, CUSTOMERS, "suspend", customers, confirmed="yes", reason="Unpaid invoice")
+
+    assert Customer.objects.filter(is_suspended=True).count() == 2
+    entries = AuditEntry.objects.filter(action="customer.suspended")
+    assert entries.count() == 2
+    assert {e.message for e in entries} == {"Unpaid invoice"}
+    assert {e.actor for e in entries} == {staff_user}
+
+
+def test_suspend_works_on_every_row_with_select_across(staff_client):
+    CustomerFactory.create_batch(3)
+    act(
+        staff_client, CUSTOMERS, "suspend", Customer.objects.all()[:1],
+        select_across="1", confirmed="yes", reason="",
+    )  # fmt: skip
+    assert Customer.objects.filter(is_suspended=True).count() == 3
+
+
+def test_unsuspend_lifts_the_suspension(staff_client):
+    customer = CustomerFactory(is_suspended=True, suspended_reason="x")
+    act(staff_client, CUSTOMERS, "unsuspend", [customer])
+    customer.refresh_from_db()
+    assert not customer.is_suspended
+    assert AuditEntry.objects.filter(action="customer.unsuspended").exists()
+
+
+def test_export_streams_the_selected_rows_as_csv_and_records_it(staff_client, staff_user):
+    chosen = FilespaceFactory(name="chosen", upstream_id="up-c", status="ready")
+    FilespaceFactory(name="other")
+    response = act(staff_client, FILESPACES, "export_csv", [chosen])
+
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["id", "qualified_name", "customer"]
+    assert len(rows) == 2
+    assert rows[1][1] == chosen.qualified_name
+    assert rows[1][6] == "up-c"
+    assert AuditEntry.objects.get(action="admin.exported_csv").actor == staff_user
+
+
+def test_csv_export_defuses_spreadsheet_formulas(staff_client):
+    customer = CustomerFactory(name='=HYPERLINK("http://evil")')
+    response = act(staff_client, CUSTOMERS, "export_csv", [customer])
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body
+
+
+def test_editing_a_customers_limit_goes_through_the_service_and_is_audited(
+    staff_client, staff_user
+):
+    customer = CustomerFactory(name="Acme")
+    response = staff_client.post(
+        reverse("admin:tenants_customer_change", args=[customer.pk]),
+        {
+            "name": "Acme",
+            "max_filespaces": "3",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer.refresh_from_db()
+    assert customer.max_filespaces == 3
+    entry = AuditEntry.objects.get(action="customer.updated")
+    assert entry.before == {"max_filespaces": None}
+    assert entry.after == {"max_filespaces": 3}
+    assert entry.actor == staff_user
+
+
+def test_portal_settings_edit_sets_the_default_limit(staff_client):
+    page = staff_client.get(reverse("admin:tenants_portalsettings_changelist"))
+    assert page.status_code == 302
+    response = staff_client.post(page.url, {"default_max_filespaces": "7"})
+    assert response.status_code == 302
+    assert CustomerFactory().filespace_limit == 7
+    assert AuditEntry.objects.filter(action="portal_settings.updated").exists()
