@@ -135,7 +135,8 @@ def _insert_ignoring_duplicates(readings: list[UsageReading]) -> None:
         [f.get_db_prep_save(f.pre_save(reading, True), connection) for f in _READING_FIELDS]
         for reading in readings
     ]
-    with connection.cursor() as cursor:
+    # One transaction: in autocommit each row of an executemany would commit on its own.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
