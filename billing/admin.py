@@ -4,6 +4,7 @@ closing a period, and reconciliation with LucidLink's invoices."""
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -54,15 +55,29 @@ class PricePlanAdmin(admin.ModelAdmin):
         return obj is None or not (obj.is_default or obj.assignments.exists())
 
 
+class CustomerPricePlanForm(forms.ModelForm):
+    class Meta:
+        model = CustomerPricePlan
+        fields = ["customer", "plan", "valid_from"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer") and data.get("plan") and data.get("valid_from"):
+            services.customer_plan_validate(
+                customer=data["customer"], plan=data["plan"], valid_from=data["valid_from"]
+            )
+        return data
+
+
 @admin.register(CustomerPricePlan)
 class CustomerPricePlanAdmin(admin.ModelAdmin):
     """Plan changes are history: add one (it applies from its moment on), never edit."""
 
+    form = CustomerPricePlanForm
+
     list_display = ["customer", "plan", "valid_from", "created_by", "created_at"]
     list_filter = ["plan"]
     search_fields = ["customer__name"]
-    autocomplete_fields = []
-    fields = ["customer", "plan", "valid_from"]
 
     def has_change_permission(self, request, obj=None):
         return obj is None
@@ -71,12 +86,10 @@ class CustomerPricePlanAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        try:
-            services.customer_plan_assign(
-                customer=obj.customer, plan=obj.plan, valid_from=obj.valid_from, actor=request.user
-            )
-        except ValidationError as err:
-            messages.error(request, "; ".join(err.messages))
+        assignment = services.customer_plan_assign(
+            customer=obj.customer, plan=obj.plan, valid_from=obj.valid_from, actor=request.user
+        )
+        obj.pk = assignment.pk
 
 
 @admin.register(UsageReading)

@@ -175,12 +175,9 @@ def _flag_missing(missing_ids: set[int], *, now: datetime) -> int:
 # --- Price plans -------------------------------------------------------------------------
 
 
-def customer_plan_assign(
-    *, customer: Customer, plan: PricePlan, valid_from: datetime | None = None, actor=None
-) -> CustomerPricePlan:
-    """Put a customer on a plan from ``valid_from`` (now by default). A change inside a
-    period is prorated by time at the close; an invoiced period cannot change."""
-    valid_from = valid_from or timezone.now()
+def customer_plan_validate(*, customer: Customer, plan: PricePlan, valid_from: datetime) -> None:
+    """Refuse a plan change that would rewrite an invoiced period, or change currency
+    within a period (an invoice has one currency)."""
     if timezone.is_naive(valid_from):
         raise ValidationError({"valid_from": "Give a timezone-aware moment."})
     invoiced = Invoice.objects.filter(
@@ -198,6 +195,15 @@ def customer_plan_assign(
                 {"plan": "A plan in another currency can only start at the start of a period "
                  f"({period.next().local_start:%Y-%m-%d %H:%M %Z})."}
             )  # fmt: skip
+
+
+def customer_plan_assign(
+    *, customer: Customer, plan: PricePlan, valid_from: datetime | None = None, actor=None
+) -> CustomerPricePlan:
+    """Put a customer on a plan from ``valid_from`` (now by default). A change inside a
+    period is prorated by time at the close; an invoiced period cannot change."""
+    valid_from = valid_from or timezone.now()
+    customer_plan_validate(customer=customer, plan=plan, valid_from=valid_from)
     assignment = CustomerPricePlan(
         customer=customer, plan=plan, valid_from=valid_from, created_by=actor
     )

@@ -78,7 +78,11 @@ def billing_invoice(request, pk: int):
     return render(
         request,
         "billing/invoice.html",
-        {"invoice": invoice, "lines": selectors.invoice_lines(invoice=invoice)},
+        {
+            "invoice": invoice,
+            "lines": selectors.invoice_lines(invoice=invoice),
+            "billing_tz": settings.BILLING_TIME_ZONE,
+        },
     )
 
 

@@ -13,7 +13,8 @@ from billing.csv_export import csv_bytes, neutralise
 from billing.periods import Period
 from billing.selectors import INVOICE_LINE_COLUMNS, READING_COLUMNS
 from billing.services import period_close
-from tests.billing.factories import default_plan, filespace_existing, hourly
+from tenants.models import AuditEntry
+from tests.billing.factories import PricePlanFactory, default_plan, filespace_existing, hourly
 from tests.factories import CustomerFactory, UserFactory
 
 GB = 10**9
@@ -134,3 +135,23 @@ def test_admin_close_period_page_closes_once(db, client):
     for _ in range(2):
         client.post(reverse("admin:billing_invoice_close"), {"period": "2026-04"})
     assert fs.customer.invoices.count() == 1
+
+
+def test_admin_plan_assignment_goes_through_the_service_and_its_rules(db, client):
+    default_plan(name="Standard")
+    usd = PricePlanFactory(name="US", currency="USD")
+    customer = CustomerFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:billing_customerpriceplan_add")
+    refused = client.post(
+        url, {"customer": customer.pk, "plan": usd.pk, "valid_from_0": "2026-04-10",
+              "valid_from_1": "00:00:00"},
+    )  # fmt: skip
+    assert refused.status_code == 200 and b"another currency" in refused.content
+    accepted = client.post(
+        url, {"customer": customer.pk, "plan": usd.pk, "valid_from_0": "2026-05-01",
+              "valid_from_1": "00:00:00"},
+    )  # fmt: skip
+    assert accepted.status_code == 302
+    assert customer.price_plans.get().plan == usd
+    assert AuditEntry.objects.filter(action="billing.plan_assigned").count() == 1
