@@ -76,3 +76,14 @@ def test_billing_staff_cannot_retry_provisioning(role_client):
     )
     fs.refresh_from_db()
     assert fs.status == "error"
+
+
+def test_billing_staff_hold_every_billing_models_permissions():
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+
+    billing_perms = Permission.objects.filter(content_type__app_label="billing")
+    if not list(apps.get_app_config("billing").get_models()) or not billing_perms.exists():
+        pytest.skip("billing has no models yet")
+    group = Group.objects.get(name="billing")
+    assert set(billing_perms) <= set(group.permissions.all())
