@@ -36,7 +36,7 @@ class FilespaceAdmin(admin.ModelAdmin):
     list_filter = (
         "status",
         "storage_option__provider",
-        "storage_option__region",
+        "storage_option",
         "customer__is_suspended",
         "created_at",
     )

@@ -6,6 +6,38 @@ from django.db import models
 
 from tenants.models import AuditEntry, Customer
 
+# Plain words for the actions services record (customer pages and admin filters use them).
+ACTION_LABELS = {
+    "customer.created": "Organisation created",
+    "customer.updated": "Organisation settings changed",
+    "customer.suspended": "Organisation suspended",
+    "customer.unsuspended": "Suspension lifted",
+    "membership.created": "Joined",
+    "membership.role_changed": "Role changed",
+    "membership.removed": "Removed from the team",
+    "membership.left": "Left the team",
+    "invitation.created": "Invitation sent",
+    "invitation.revoked": "Invitation withdrawn",
+    "invitation.accepted": "Invitation accepted",
+    "filespace.ordered": "Filespace ordered",
+    "filespace.status": "Status changed",
+    "filespace.delete_requested": "Deletion requested",
+    "filespace.delete_retried": "Deletion retried by support",
+    "filespace.refresh_requested": "Status refresh requested by support",
+    "portal_settings.updated": "Portal settings changed",
+    "storage_option.created": "Storage option added",
+    "storage_option.updated": "Storage option changed",
+    "usage.collect_requested": "Usage collection requested",
+    "admin.exported_csv": "Exported as CSV",
+    # Recorded by billing's services.
+    "billing.plan_assigned": "Price plan changed",
+    "billing.missing_upstream": "Billed filespace missing at LucidLink",
+    "invoice.drafted": "Invoice drafted",
+    "invoice.issued": "Invoice issued",
+    "invoice.credit_drafted": "Credit note drafted",
+    "invoice.draft_deleted": "Invoice draft deleted",
+}
+
 
 def audit_record(
     *,

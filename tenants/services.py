@@ -331,6 +331,8 @@ def invitation_revoke(
 ) -> None:
     customer = _lock_memberships(customer.pk)
     _check_may_manage(customer=customer, actor_membership=actor_membership)
+    if actor_membership is not None:
+        customer_check_active(customer=customer)
     invitation = Invitation.objects.filter(customer=customer).get(pk=invitation_id)
     if not invitation.is_open:
         return

@@ -110,13 +110,17 @@ def invitation_revoke(request, pk: int):
     invitation = selectors.invitation_list_open(customer=membership.customer).filter(pk=pk).first()
     if invitation is None:
         raise Http404("No such invitation.")
-    services.invitation_revoke(
-        invitation_id=invitation.pk,
-        customer=membership.customer,
-        actor=request.user,
-        actor_membership=membership,
-    )
-    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    try:
+        services.invitation_revoke(
+            invitation_id=invitation.pk,
+            customer=membership.customer,
+            actor=request.user,
+            actor_membership=membership,
+        )
+    except services.ActionRefused as err:
+        _refused(request, err)
+    else:
+        messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     return redirect("team")
 
 
