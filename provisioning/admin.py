@@ -211,5 +211,8 @@ class StorageOptionAdmin(admin.ModelAdmin):
             obj=obj,
             actor=request.user,
             actor_kind=AuditEntry.ActorKind.STAFF,
+            before={field: str(form.initial.get(field, "")) for field in form.changed_data}
+            if change
+            else {},
             after={field: str(form.cleaned_data.get(field)) for field in form.changed_data},
         )

@@ -174,3 +174,38 @@ def test_portal_settings_edit_sets_the_default_limit(staff_client):
     assert response.status_code == 302
     assert CustomerFactory().filespace_limit == 7
     assert AuditEntry.objects.filter(action="portal_settings.updated").exists()
+
+
+def test_withdrawing_invitations_goes_through_the_service(staff_client, staff_user):
+    from tenants import services
+    from tenants.models import Invitation
+    from tests.factories import MembershipFactory
+
+    owner = MembershipFactory(role="owner")
+    invitation, _ = services.invitation_create(
+        customer=owner.customer, email="x@example.com", role="member", actor=owner.user,
+        actor_membership=owner,
+    )  # fmt: skip
+    act(staff_client, "admin:tenants_invitation_changelist", "revoke", [invitation])
+    assert Invitation.objects.get().revoked_at is not None
+    entry = AuditEntry.objects.get(action="invitation.revoked")
+    assert (entry.actor, entry.actor_kind) == (staff_user, "staff")
+
+
+def test_storage_option_edits_are_audited(staff_client, staff_user):
+    from tests.factories import storage_option
+
+    option = storage_option()
+    response = staff_client.post(
+        reverse("admin:provisioning_storageoption_change", args=[option.pk]),
+        {
+            "provider": option.provider, "region": option.region, "owner": option.owner,
+            "subscription_type": option.subscription_type, "label": "Renamed",
+            "enabled": "", "sort_order": option.sort_order,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="storage_option.updated")
+    assert entry.actor == staff_user
+    assert entry.after["label"] == "Renamed"
+    assert entry.before["label"] == option.label
