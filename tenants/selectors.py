@@ -1,5 +1,6 @@
 """Reads about customers and memberships, always on behalf of a given user."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
@@ -70,3 +71,10 @@ def activity_list(*, membership: Membership) -> QuerySet[AuditEntry]:
 
 def account_exists(*, email: str) -> bool:
     return get_user_model().objects.filter(email__iexact=email).exists()
+
+
+def user_has_email(*, user, email: str) -> bool:
+    """Is this one of the user's addresses (whatever its case)?"""
+    if (user.email or "").lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email).exists()

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tenants.audit import actor_kind_for, audit_record
 from tenants.models import AuditEntry, Customer, Invitation, Membership, PortalSettings
+from tenants.selectors import user_has_email
 
 INVITATION_LIFETIME = timedelta(days=7)
 Role = Membership.Role
@@ -368,18 +369,12 @@ def _open_invitation_for_update(token: str) -> Invitation:
     return invitation
 
 
-def _email_matches(user, email: str) -> bool:
-    if (user.email or "").lower() == email.lower():
-        return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email).exists()
-
-
 @transaction.atomic
 def invitation_accept(*, token: str, user) -> Membership:
     """The invited person joins the organisation with the invitation's role."""
     invitation = _open_invitation_for_update(token)
     customer = _lock_memberships(invitation.customer_id)
-    if not _email_matches(user, invitation.email):
+    if not user_has_email(user=user, email=invitation.email):
         raise InvitationInvalid(
             f"This invitation is for {invitation.email}. Sign in with that address to accept it."
         )

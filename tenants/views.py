@@ -195,6 +195,17 @@ def invitation_accept(request, token: str):
     has_account = selectors.account_exists(email=invitation.email)
     signup_form = None
     if request.user.is_authenticated:
+        if not selectors.user_has_email(user=request.user, email=invitation.email):
+            problem = (
+                f"This invitation is for {invitation.email}, but you are signed in as "
+                f"{request.user.email}. Sign out, then open the link again."
+            )
+            return render(
+                request,
+                "tenants/invitation_accept.html",
+                {"problem": problem, "invitation": invitation},
+                status=409,
+            )
         if request.method == "POST":
             try:
                 membership = services.invitation_accept(token=token, user=request.user)

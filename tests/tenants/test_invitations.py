@@ -133,10 +133,16 @@ def test_a_forwarded_link_does_not_let_someone_else_in(owner, login):
     _, token = invite(owner, email="intended@example.com")
     stranger = MembershipFactory(user__email="stranger@example.com")
 
-    response = login(stranger).post(reverse("invitation_accept", args=[token]))
+    client = login(stranger)
+    page = client.get(reverse("invitation_accept", args=[token]))
+    response = client.post(reverse("invitation_accept", args=[token]))
 
+    assert page.status_code == 409
+    assert "signed in as stranger@example.com" in page.content.decode()
     assert response.status_code == 409
     assert "intended@example.com" in response.content.decode()
+    with pytest.raises(services.InvitationInvalid):
+        services.invitation_accept(token=token, user=stranger.user)
     assert not Membership.objects.filter(user=stranger.user, customer=owner.customer).exists()
 
 
