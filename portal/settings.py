@@ -26,6 +26,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET
 )
+# Where customers reach the portal; links in emails sent by workers start with it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -131,6 +133,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "provisioning-resume-stalled-orders": {
         "task": "provisioning.tasks.filespace_resume_stalled",
+        "schedule": timedelta(seconds=env.int("PROVISIONING_SWEEP_SECONDS", default=60)),
+    },
+    "provisioning-resume-stalled-deletions": {
+        "task": "provisioning.tasks.filespace_resume_stalled_deletions",
         "schedule": timedelta(seconds=env.int("PROVISIONING_SWEEP_SECONDS", default=60)),
     },
 }

@@ -22,7 +22,7 @@ Role = Membership.Role
 
 def portal_url(path: str) -> str:
     """An absolute link into the portal, for emails (there is no request to build it from)."""
-    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")
+    base = settings.PORTAL_BASE_URL
     return base.rstrip("/") + path
 
 
