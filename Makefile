@@ -10,7 +10,7 @@ run: setup  ## Set up, then run web, worker, scheduler and simulator together (C
 	$(BIN)/python scripts/dev-env.py
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/honcho start -f Procfile.dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 test: setup  ## Set up, then run the whole suite (browser tests included)
 	bash scripts/ensure-chromium.sh
