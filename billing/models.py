@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 
 from provisioning.models import Filespace
 from tenants.models import Customer
@@ -239,8 +241,13 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(period_start__lt=F("period_end")), name="invoice_period_not_empty"
             ),
+            # Within half a cent rather than equal: SQLite keeps decimals as floating point,
+            # where 0.10 + 0.20 is not 0.30 (PostgreSQL's numeric is exact either way).
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_is_net_plus_tax"
+                condition=LessThan(
+                    Abs(F("total") - F("subtotal") - F("tax")), Value(Decimal("0.005"))
+                ),
+                name="invoice_total_is_net_plus_tax",
             ),
             models.CheckConstraint(
                 condition=(Q(status="draft", number__isnull=True, issued_at__isnull=True))

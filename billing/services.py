@@ -105,9 +105,7 @@ def usage_collect(
                 upstream_status=item.status or "",
             )
         )
-    before = UsageReading.objects.filter(window_start=window_start).count()
-    _insert_ignoring_duplicates(readings)
-    stored = UsageReading.objects.filter(window_start=window_start).count() - before
+    stored = _insert_ignoring_duplicates(readings)
     missing = _flag_missing(set(ours.values()) - seen, now=taken_at)
     if missing or unknown:
         logger.warning("Usage collection: %d filespaces missing upstream, %d unknown to us",
@@ -120,12 +118,13 @@ _READING_FIELDS = [
 ]  # fmt: skip
 
 
-def _insert_ignoring_duplicates(readings: list[UsageReading]) -> None:
+def _insert_ignoring_duplicates(readings: list[UsageReading]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING as one executemany: the same as
     bulk_create(ignore_conflicts=True), but one statement for any number of filespaces
-    (SQLite's bound on parameters would cut 10,000 readings into 150 statements)."""
+    (SQLite's bound on parameters would cut 10,000 readings into 150 statements).
+    Returns how many rows were inserted."""
     if not readings:
-        return
+        return 0
     ops = connection.ops
     table = ops.quote_name(UsageReading._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in _READING_FIELDS)
@@ -138,6 +137,7 @@ def _insert_ignoring_duplicates(readings: list[UsageReading]) -> None:
     # One transaction: in autocommit each row of an executemany would commit on its own.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
 
 
 def _flag_missing(missing_ids: set[int], *, now: datetime) -> int:
@@ -288,7 +288,11 @@ def invoice_create(*, customer: Customer, period: Period) -> Invoice | None:
             )
     except IntegrityError:
         # Another closer made it between our check and our insert: one invoice it is.
-        return None
+        if Invoice.objects.filter(
+            customer=customer, period_start=period.start, kind=Invoice.Kind.INVOICE
+        ).exists():
+            return None
+        raise
     return invoice
 
 

@@ -311,3 +311,20 @@ def test_a_dst_month_invoice(settings, standard):
     storage = InvoiceLine.objects.get(dimension="storage")
     assert storage.quantity == Decimal("30.955585")  # 1000 * 23 / 743
     assert storage.amount == Decimal("0.93")  # 30.955585 * 0.03 = 0.92866..
+
+
+def test_totals_that_floating_point_cannot_add_are_stored(standard):
+    # 0.10 + 0.20 != 0.30 in binary floating point, which SQLite uses for decimals.
+    customer = CustomerFactory()
+    invoice = Invoice.objects.create(
+        customer=customer, period_start=APRIL, period_end=MAY, currency="EUR",
+        tax_rate=Decimal("0.21"), subtotal=Decimal("0.10"), tax=Decimal("0.20"),
+        total=Decimal("0.30"),
+    )  # fmt: skip
+    assert invoice.pk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.create(
+            customer=CustomerFactory(), period_start=APRIL, period_end=MAY, currency="EUR",
+            tax_rate=Decimal("0.21"), subtotal=Decimal("0.10"), tax=Decimal("0.20"),
+            total=Decimal("0.31"),
+        )  # fmt: skip

@@ -82,7 +82,9 @@ def test_a_month_of_simulated_usage_makes_an_invoice_that_checks_by_hand(
             sim.advance_clock(step)
             moment += timedelta(seconds=step)
         traveller.move_to(period.end + timedelta(hours=1))
-        period_close(period=period)
+        closed = period_close(period=period)
+    readings = list(UsageReading.objects.order_by("taken_at"))
+    assert closed.created == 1
     invoice = Invoice.objects.get()
     lines = {line.dimension: line for line in invoice.lines.all()}
     readings = list(UsageReading.objects.order_by("taken_at"))
