@@ -36,7 +36,11 @@ from provisioning.lucidlink.errors import (
     UnexpectedResponse,
 )
 from provisioning.models import Filespace, StorageOption
-from provisioning.naming import validate_bucket_name, validate_filespace_name
+from provisioning.naming import (
+    validate_bucket_name,
+    validate_endpoint,
+    validate_filespace_name,
+)
 from provisioning.upstream import (
     domain_id,
     lucidlink_client,
@@ -187,6 +191,11 @@ def filespace_order_validate(
         errors.setdefault("endpoint", []).append(
             f"{storage_option.get_provider_display()} does not accept a custom endpoint."
         )
+    if endpoint and storage_option.accepts_endpoint:
+        try:
+            validate_endpoint(endpoint)
+        except ValidationError as err:
+            add("endpoint", err)
     if storage_option.provider == StorageOption.Provider.OTHER and not endpoint:
         errors.setdefault("endpoint", []).append(
             "Enter the endpoint of your S3-compatible storage."
@@ -296,8 +305,12 @@ def filespace_provision(
 ) -> Outcome:
     """Create the filespace upstream, exactly once, whatever the network does."""
     now = now or timezone.now()
+    # Long enough for the worst attempt: a lookup, the domain and the POST, each of which
+    # may fetch a token and retry once after a 401.
     lease = (
-        timedelta(seconds=settings.LUCIDLINK_CONNECT_TIMEOUT + 2 * settings.LUCIDLINK_READ_TIMEOUT)
+        timedelta(
+            seconds=6 * (settings.LUCIDLINK_CONNECT_TIMEOUT + settings.LUCIDLINK_READ_TIMEOUT)
+        )
         + LEASE_MARGIN
     )
     with transaction.atomic():
@@ -341,32 +354,59 @@ def filespace_provision(
         # Our own earlier POST may have gone through; otherwise the name is someone else's.
         try:
             found = client.find_filespace(filespace.qualified_name)
-        except (Unavailable, RateLimited) as err:
-            return _release_for_retry(filespace_id, attempt, err)
+        except LucidLinkError as err:
+            return _release_for_retry(filespace_id, attempt, err, now=now)
         return _adopt_or_conflict(filespace_id, found, attempt=attempt)
     except RateLimited as err:
-        return _release_for_retry(filespace_id, attempt, err, wait=err.retry_after)
+        return _release_for_retry(filespace_id, attempt, err, wait=err.retry_after, now=now)
     except (Unavailable, AuthenticationFailed, UnexpectedResponse) as err:
         # The POST may or may not have been committed: the next attempt looks first.
-        return _release_for_retry(filespace_id, attempt, err)
+        return _release_for_retry(filespace_id, attempt, err, now=now)
     except (RegionDisabled, Invalid, NotFound) as err:
-        return _end_in_error(filespace_id, err)
-    return _record_created(filespace_id, created)
+        return _end_in_error(filespace_id, err, attempt=attempt)
+    return _record_created(filespace_id, created, attempt=attempt)
 
 
-def _record_created(filespace_id: int, created: types.Filespace) -> Outcome:
+SUPERSEDED = Outcome(reason="a later attempt took this order over")
+
+
+def _owned(filespace_id: int, attempt: int) -> Filespace | None:
+    """Lock the order and return it if this attempt still owns it; None when a later
+    attempt (after this one's lease ran out) has taken over, whose result then stands."""
+    filespace = (
+        Filespace.objects.select_for_update()
+        .select_related("storage_option", "customer")
+        .get(pk=filespace_id)
+    )
+    if (
+        filespace.status != Filespace.Status.ORDERED
+        or filespace.upstream_id
+        or filespace.create_attempts != attempt
+    ):
+        return None
+    return filespace
+
+
+def _link_upstream(filespace: Filespace, upstream: types.Filespace, *, message: str) -> None:
+    filespace.upstream_id = upstream.id
+    filespace.upstream_status = upstream.status or ""
+    filespace.lease_until = None
+    filespace.error_detail = ""
+    filespace_transition(
+        filespace=filespace,
+        to=UPSTREAM_STATUS_MAP.get(upstream.status, Filespace.Status.PROVISIONING),
+        cause=Cause.TASK,
+        message=message,
+        extra_fields=("upstream_id", "upstream_status", "lease_until", "error_detail"),
+    )
+
+
+def _record_created(filespace_id: int, created: types.Filespace, *, attempt: int) -> Outcome:
     with transaction.atomic():
-        filespace = Filespace.objects.select_for_update().get(pk=filespace_id)
-        filespace.upstream_id = created.id
-        filespace.upstream_status = created.status or ""
-        filespace.lease_until = None
-        filespace_transition(
-            filespace=filespace,
-            to=UPSTREAM_STATUS_MAP.get(created.status, Filespace.Status.PROVISIONING),
-            cause=Cause.TASK,
-            message="Created at LucidLink.",
-            extra_fields=("upstream_id", "upstream_status", "lease_until"),
-        )
+        filespace = _owned(filespace_id, attempt)
+        if filespace is None:
+            return SUPERSEDED
+        _link_upstream(filespace, created, message="Created at LucidLink.")
     return Outcome()
 
 
@@ -374,23 +414,21 @@ def _adopt_or_conflict(
     filespace_id: int, found: types.Filespace | None, *, attempt: int
 ) -> Outcome:
     with transaction.atomic():
-        filespace = (
-            Filespace.objects.select_for_update()
-            .select_related("storage_option")
-            .get(pk=filespace_id)
-        )
+        filespace = _owned(filespace_id, attempt)
+        if filespace is None:
+            return SUPERSEDED
+        if found is None:
+            # 409 but nothing found by name: the clash vanished (deleted meanwhile). Try again.
+            retry_in = _backoff(attempt)
+            filespace.lease_until = None
+            filespace.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
+            filespace.save(update_fields=["lease_until", "next_attempt_at", "updated_at"])
+            return Outcome(retry_in=retry_in, reason="conflict vanished")
         ours = (
-            found is not None
-            and attempt > 1
+            attempt > 1
             and found.storage.provider == filespace.storage_option.provider
             and not Filespace.objects.filter(upstream_id=found.id).exclude(pk=filespace.pk).exists()
         )
-        if found is None:
-            # 409 but nothing found by name: the clash vanished (deleted meanwhile). Try again.
-            filespace.lease_until = None
-            filespace.next_attempt_at = timezone.now()
-            filespace.save(update_fields=["lease_until", "next_attempt_at", "updated_at"])
-            return Outcome(retry_in=_backoff(attempt), reason="conflict vanished")
         if not ours:
             _fail(
                 filespace,
@@ -401,29 +439,45 @@ def _adopt_or_conflict(
                 cause=Cause.UPSTREAM,
             )
             return Outcome(reason="name taken upstream")
-        filespace.upstream_id = found.id
-        filespace.upstream_status = found.status or ""
-        filespace.lease_until = None
-        filespace_transition(
-            filespace=filespace,
-            to=UPSTREAM_STATUS_MAP.get(found.status, Filespace.Status.PROVISIONING),
-            cause=Cause.TASK,
+        _link_upstream(
+            filespace,
+            found,
             message="Adopted the filespace an earlier attempt created at LucidLink.",
-            extra_fields=("upstream_id", "upstream_status", "lease_until"),
         )
     return Outcome(reason="adopted")
 
 
 def _release_for_retry(
-    filespace_id: int, attempt: int, err: LucidLinkError, *, wait: float | None = None
+    filespace_id: int,
+    attempt: int,
+    err: LucidLinkError,
+    *,
+    now: datetime,
+    wait: float | None = None,
 ) -> Outcome:
+    """Let the next attempt run later; past the provisioning time limit, stop and tell staff."""
     retry_in = wait if wait is not None else _backoff(attempt)
-    Filespace.objects.filter(pk=filespace_id, status=Filespace.Status.ORDERED).update(
-        lease_until=None,
-        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
-        error_detail=f"Attempt {attempt}: {err}",
-        updated_at=timezone.now(),
-    )
+    with transaction.atomic():
+        filespace = _owned(filespace_id, attempt)
+        if filespace is None:
+            return SUPERSEDED
+        if now - filespace.created_at > settings.PROVISIONING_TIMEOUT:
+            _fail(
+                filespace,
+                customer_message="We could not reach LucidLink to set up this filespace. Our "
+                "staff have been told and will follow up.",
+                detail=f"Gave up after {attempt} attempts over {settings.PROVISIONING_TIMEOUT}; "
+                f"last: {err}. An attempt may have reached LucidLink: a retry from the admin "
+                "looks the name up before creating anything.",
+                cause=Cause.TASK,
+            )
+            return Outcome(reason="gave up")
+        filespace.lease_until = None
+        filespace.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
+        filespace.error_detail = f"Attempt {attempt}: {err}"
+        filespace.save(
+            update_fields=["lease_until", "next_attempt_at", "error_detail", "updated_at"]
+        )
     logger.info("Filespace %s: attempt %s deferred %.1fs: %s", filespace_id, attempt, retry_in, err)
     return Outcome(retry_in=retry_in, reason=str(err))
 
@@ -436,9 +490,11 @@ _CUSTOMER_MESSAGES = {
 }
 
 
-def _end_in_error(filespace_id: int, err: LucidLinkError) -> Outcome:
+def _end_in_error(filespace_id: int, err: LucidLinkError, *, attempt: int) -> Outcome:
     with transaction.atomic():
-        filespace = Filespace.objects.select_for_update().get(pk=filespace_id)
+        filespace = _owned(filespace_id, attempt)
+        if filespace is None:
+            return SUPERSEDED
         message = _CUSTOMER_MESSAGES.get(type(err), "The order could not be completed.")
         if isinstance(err, Invalid) and err.message:
             message = f"LucidLink refused this order: {err.message}"

@@ -1,14 +1,22 @@
 """The portal's one way to reach the LucidLink Service API: a client built from settings,
 sharing its token through the Django cache, and the provider's domain id, cached."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
 from provisioning.lucidlink import ClientConfig, LucidLinkClient
 from provisioning.lucidlink.errors import NotFound
 
-DOMAIN_ID_CACHE_KEY = "provisioning:lucidlink-domain-id"
 DOMAIN_ID_CACHE_SECONDS = 3600
+UPSTREAM_NAMES_CACHE_SECONDS = 60
+
+
+def _cache_key(what: str) -> str:
+    """A cache key per API and domain: switching either never reads the other's values."""
+    account = f"{settings.LUCIDLINK_API_URL}|{settings.LUCIDLINK_DOMAIN}"
+    return f"provisioning:lucidlink:{what}:{hashlib.sha256(account.encode()).hexdigest()[:16]}"
 
 
 def lucidlink_client() -> LucidLinkClient:
@@ -27,31 +35,27 @@ def lucidlink_client() -> LucidLinkClient:
 
 def domain_id(client: LucidLinkClient) -> str:
     """The id of the provider's domain (settings.LUCIDLINK_DOMAIN), looked up once an hour."""
-    cached = cache.get(DOMAIN_ID_CACHE_KEY)
+    cached = cache.get(_cache_key("domain-id"))
     if cached:
         return cached
     domain = client.find_domain(settings.LUCIDLINK_DOMAIN)
     if domain is None:
         raise NotFound(f"The LucidLink account has no domain named {settings.LUCIDLINK_DOMAIN!r}.")
-    cache.set(DOMAIN_ID_CACHE_KEY, domain.id, DOMAIN_ID_CACHE_SECONDS)
+    cache.set(_cache_key("domain-id"), domain.id, DOMAIN_ID_CACHE_SECONDS)
     return domain.id
-
-
-UPSTREAM_NAMES_CACHE_KEY = "provisioning:lucidlink-filespace-names"
-UPSTREAM_NAMES_CACHE_SECONDS = 60
 
 
 def upstream_names_remember(filespaces) -> frozenset[str]:
     """Remember the names in use upstream, from a GET /filespaces someone already made."""
     names = frozenset(fs.name for fs in filespaces)
-    cache.set(UPSTREAM_NAMES_CACHE_KEY, names, UPSTREAM_NAMES_CACHE_SECONDS)
+    cache.set(_cache_key("filespace-names"), names, UPSTREAM_NAMES_CACHE_SECONDS)
     return names
 
 
 def upstream_names(client: LucidLinkClient) -> frozenset[str]:
     """Names in use in the account, at most a minute old: checking a name at order time
     costs no API call per order. A name taken since is caught by the POST's 409."""
-    names = cache.get(UPSTREAM_NAMES_CACHE_KEY)
+    names = cache.get(_cache_key("filespace-names"))
     if names is None:
         names = upstream_names_remember(client.list_filespaces())
     return names

@@ -237,3 +237,113 @@ def test_initialized_upstream_is_followed_from_ready(api, lucidlink_settings):
 
     fs.refresh_from_db()
     assert fs.status == Filespace.Status.INITIALIZED
+
+
+def _typed(name, fs_id="up-1"):
+    from provisioning.lucidlink import types
+
+    storage = types.Storage(provider="Wasabi", owner="lucidlink", region="eu-central-1")
+    return types.Filespace(
+        id=fs_id, domain="dom-1", name=name, status="provisioning", subscription_type="basic",
+        users_count=0, storage=storage, stats=None, version=3,
+    )  # fmt: skip
+
+
+class _FakeBase:
+    def find_domain(self, name):
+        from provisioning.lucidlink import types
+
+        return types.Domain(id="dom-1", name=name)
+
+
+def test_a_worker_whose_lease_ran_out_does_not_undo_the_attempt_that_took_over(
+    lucidlink_settings,
+):
+    from provisioning.lucidlink.errors import Conflict
+
+    order = FilespaceFactory(name="footage", domain_name="unit-domain")
+    t0 = timezone.now()
+
+    class Second(_FakeBase):
+        def find_filespace(self, qualified_name):
+            return None
+
+        def create_filespace(self, **kwargs):
+            return _typed("footage")
+
+    class First(_FakeBase):
+        def find_filespace(self, qualified_name):
+            return _typed("footage")
+
+        def create_filespace(self, **kwargs):
+            # While this POST hangs past the lease, another worker takes the order over.
+            later = t0 + timedelta(hours=1)
+            services.filespace_provision(filespace_id=order.pk, client=Second(), now=later)
+            raise Conflict("name taken", status=409)
+
+    outcome = services.filespace_provision(filespace_id=order.pk, client=First(), now=t0)
+
+    order.refresh_from_db()
+    assert outcome == services.SUPERSEDED
+    assert order.upstream_id == "up-1"
+    assert order.status == Filespace.Status.PROVISIONING, order.error_message
+
+
+def test_an_order_the_api_keeps_refusing_ends_in_error_for_staff_after_the_limit(
+    lucidlink_settings, settings
+):
+    from provisioning.lucidlink.errors import Unavailable
+
+    settings.PROVISIONING_TIMEOUT = timedelta(minutes=30)
+    order = FilespaceFactory(name="footage", domain_name="unit-domain")
+
+    class Down(_FakeBase):
+        def find_filespace(self, qualified_name):
+            raise Unavailable("503", status=503)
+
+        def create_filespace(self, **kwargs):
+            raise Unavailable("503", status=503)
+
+    now = timezone.now()
+    for _ in range(60):
+        outcome = services.filespace_provision(filespace_id=order.pk, client=Down(), now=now)
+        if outcome.retry_in is None:
+            break
+        now += timedelta(seconds=outcome.retry_in + 1)
+
+    order.refresh_from_db()
+    assert order.status == Filespace.Status.ERROR
+    assert "staff" in order.error_message
+    assert "looks the name up" in order.error_detail
+    assert now - order.created_at > settings.PROVISIONING_TIMEOUT
+
+
+def test_the_domain_id_is_not_reused_after_switching_api_or_domain(lucidlink_settings):
+    from unittest import mock
+
+    from provisioning.lucidlink import types
+    from provisioning.upstream import domain_id
+
+    sim = mock.Mock()
+    sim.find_domain.return_value = types.Domain(id="simulator-id", name="unit-domain")
+    assert domain_id(sim) == "simulator-id"
+
+    lucidlink_settings.LUCIDLINK_API_URL = "https://api.lucidlink.com/api/v1"
+    lucidlink_settings.LUCIDLINK_DOMAIN = "real-domain"
+    real = mock.Mock()
+    real.find_domain.return_value = types.Domain(id="real-id", name="real-domain")
+    assert domain_id(real) == "real-id"
+
+
+def test_success_after_a_failed_attempt_clears_the_staff_detail(api, order):
+    api.post(f"{API}/filespaces", json={"status": 503, "message": "busy"}, status=503)
+    services.filespace_provision(filespace_id=order.pk)
+    order.refresh_from_db()
+    assert "503" in order.error_detail
+
+    api.replace(responses.POST, f"{API}/filespaces", json=upstream_filespace("footage"), status=201)
+    api.get(f"{API}/filespaces", json=[])
+    services.filespace_provision(filespace_id=order.pk)
+
+    order.refresh_from_db()
+    assert order.error_detail == ""
