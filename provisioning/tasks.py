@@ -33,14 +33,13 @@ def filespace_status_round() -> str:
     try:
         result = services.filespace_status_round()
     except RateLimited as err:
-        cache.delete(ROUND_LOCK_KEY)
         schedule_status_round(delay=err.retry_after)
         return f"rate limited: {err}"
     except LucidLinkError as err:
-        cache.delete(ROUND_LOCK_KEY)
         schedule_status_round(delay=settings.PROVISIONING_POLL_SECONDS * 2)
         return f"upstream unavailable: {err}"
-    cache.delete(ROUND_LOCK_KEY)
+    finally:
+        cache.delete(ROUND_LOCK_KEY)
     if result.pending:
         schedule_status_round()
     return f"{result.changed} changed, {result.pending} pending"
