@@ -3,6 +3,7 @@
 The root password is the customer's alone: it appears only as a placeholder.
 """
 
+import shlex
 from dataclasses import dataclass
 
 from provisioning.models import Filespace
@@ -20,7 +21,8 @@ def connect_steps(filespace: Filespace) -> list[ConnectStep]:
     option = filespace.storage_option
     steps: list[ConnectStep] = []
     if option.is_customer_owned:
-        endpoint = filespace.endpoint or "<endpoint host:port>"
+        # Validated as host[:port] when ordered; quoted anyway, since customers paste it.
+        endpoint = shlex.quote(filespace.endpoint) if filespace.endpoint else "<endpoint host:port>"
         steps.append(
             ConnectStep(
                 "Initialize the filespace on your storage (once)",

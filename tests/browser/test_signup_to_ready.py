@@ -36,7 +36,7 @@ def test_signup_verify_order_and_see_ready_without_reload(
     page.goto(f"{base}/filespaces/new/")
     page.get_by_label("Name").fill("Bad_Name")
     page.get_by_role("button", name="Order").click()
-    assert page.locator("#id_name-error").is_visible()
+    assert page.locator("#id_name_error").is_visible()
     assert not Filespace.objects.exists()
 
     page.get_by_label("Name").fill("acme-dailies")

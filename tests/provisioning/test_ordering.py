@@ -64,7 +64,7 @@ def test_bad_name_shows_a_message_beside_the_field_and_creates_nothing(
 
     assert response.status_code == 422
     assert message in response.content.decode()
-    assert 'id="id_name-error"' in response.content.decode()
+    assert 'id="id_name_error"' in response.content.decode()
     assert not Filespace.objects.exists()
 
 
@@ -160,4 +160,37 @@ def test_suspended_customer_cannot_order(owner_client, owner, no_upstream_clash)
     response = post_order(owner_client, name="paused")
 
     assert "suspended" in response.content.decode()
+    assert not Filespace.objects.exists()
+
+
+def test_every_id_the_order_form_points_aria_describedby_at_exists(owner_client, no_upstream_clash):
+    import re
+
+    page = post_order(owner_client, name="Bad_Name", bucket="X").content.decode()
+
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described
+    for refs in described:
+        for ref in refs.split():
+            assert ref in ids, f"aria-describedby points at missing #{ref}"
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["not a host !!", "javascript:alert(1)", "https://s3.example.com", "h:99999"]
+)
+def test_a_malformed_endpoint_is_refused_beside_the_field(
+    owner_client, no_upstream_clash, endpoint
+):
+    other = storage_option("Other", "us-east-1", owner="customer", subscription_type="custom")
+    response = post_order(owner_client, name="odd", storage_option=other.pk, endpoint=endpoint)
+    assert response.status_code == 422
+    assert "host:port" in response.content.decode()
+    assert not Filespace.objects.exists()
+
+
+@pytest.mark.parametrize("bucket", ["192.168.1.1", "xn--foo", "abc-s3alias", "sthree-x"])
+def test_bucket_names_s3_reserves_are_refused(owner_client, no_upstream_clash, bucket):
+    response = post_order(owner_client, name="bucketed", bucket=bucket)
+    assert response.status_code == 422
     assert not Filespace.objects.exists()
