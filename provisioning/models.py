@@ -144,6 +144,11 @@ class Filespace(models.Model):
         return self.status in {self.Status.ORDERED, self.Status.PROVISIONING}
 
     @property
+    def is_changing(self) -> bool:
+        """A status a worker is about to move on: pages showing it keep polling."""
+        return self.status in {self.Status.ORDERED, self.Status.PROVISIONING, self.Status.DELETING}
+
+    @property
     def is_usable(self) -> bool:
         return self.status in {self.Status.READY, self.Status.INITIALIZED}
 

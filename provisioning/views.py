@@ -15,11 +15,17 @@ from tenants.decorators import membership_required
 @membership_required()
 def dashboard(request):
     customer = request.membership.customer
-    filespaces = selectors.filespace_list(customer=customer)
+    filespaces = list(selectors.filespace_list(customer=customer))
     template = (
         "provisioning/_filespace_rows.html" if request.htmx else "provisioning/dashboard.html"
     )
-    return render(request, template, {"filespaces": filespaces, "customer": customer})
+    context = {
+        "filespaces": filespaces,
+        "customer": customer,
+        # Poll only while something is on its way to another status.
+        "polling": any(fs.is_changing for fs in filespaces),
+    }
+    return render(request, template, context)
 
 
 @membership_required("can_order")

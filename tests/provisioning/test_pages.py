@@ -21,12 +21,17 @@ def test_dashboard_lists_only_the_customers_filespaces(owner_client, owner):
     assert theirs.qualified_name not in body
 
 
-def test_dashboard_fragment_for_htmx_polling(owner_client, owner):
-    FilespaceFactory(customer=owner.customer, name="polled", status="ready")
-    response = owner_client.get(reverse("dashboard"), HTTP_HX_REQUEST="true")
-    body = response.content.decode()
-    assert body.lstrip().startswith("<tbody")
-    assert 'data-status="ready"' in body
+def test_dashboard_fragment_polls_while_a_filespace_is_pending_and_stops_after(owner_client, owner):
+    fs = FilespaceFactory(customer=owner.customer, name="polled", status="provisioning")
+    pending = owner_client.get(reverse("dashboard"), HTTP_HX_REQUEST="true").content.decode()
+    assert pending.lstrip().startswith("<tbody")
+    assert 'hx-trigger="every 2s"' in pending
+
+    fs.status = "ready"
+    fs.save()
+    settled = owner_client.get(reverse("dashboard"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-status="ready"' in settled
+    assert "hx-trigger" not in settled
 
 
 @pytest.mark.parametrize("rows", [3, 30])
