@@ -15,13 +15,18 @@ pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.worker"]
 # Tests never share a queue with a development worker running on the same machine.
 TEST_QUEUE = f"portal-test-{uuid.uuid4().hex[:8]}"
 celery_app.conf.task_default_queue = TEST_QUEUE
+# ...nor a cache: a file cache of its own, or its own key prefix in a shared Redis.
 if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     settings.CACHES["default"]["LOCATION"] = str(settings.VAR_DIR / f"test-cache-{os.getpid()}")
+settings.CACHES["default"]["KEY_PREFIX"] = TEST_QUEUE
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    cache.clear()
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # django-redis: only this run's prefix
+    else:
+        cache.clear()
     yield
 
 

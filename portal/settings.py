@@ -100,6 +100,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every process (the LucidLink token lives here) ------------------
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Several portals (or a test run) can share one Redis database under different prefixes.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="portal")
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
