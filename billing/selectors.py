@@ -87,6 +87,27 @@ def usage_series(
     return points
 
 
+def egress_per_day(*, filespace: Filespace, start: datetime, end: datetime):
+    """Bytes read per day of the billing time zone, [(day start, bytes)], from the raw
+    readings in [start, end) and the one before (each increase counts on the day of the
+    reading that saw it, as in rating)."""
+    tz = billing_tz()
+    rows = list(
+        UsageReading.objects.filter(filespace=filespace, taken_at__lt=end)
+        .filter(taken_at__gte=start - timedelta(days=2))
+        .order_by("taken_at")
+        .values_list("taken_at", "get_data_size")
+    )
+    days: dict[datetime, int] = {}
+    for (_, before), (taken_at, value) in zip(rows, rows[1:], strict=False):
+        if taken_at < start:
+            continue
+        local = taken_at.astimezone(tz)
+        day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        days[day] = days.get(day, 0) + (value - before if value >= before else value)
+    return sorted(days.items())
+
+
 # --- Exports (customer: their own; staff: everything) ------------------------------------
 
 INVOICE_LINE_COLUMNS = (

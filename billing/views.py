@@ -1,6 +1,8 @@
 """Customer billing pages: the running period so far, usage charts, invoices, CSVs.
 Only owners, admins and billing contacts see them (Membership.can_see_billing)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
@@ -51,13 +53,14 @@ def billing_filespace_usage(request, pk: int):
         [(p.taken_at, p.used_storage / GB) for p in points],
         start=start, end=end, label="Storage used", unit="GB",
     )  # fmt: skip
+    daily = selectors.egress_per_day(filespace=filespace, start=start, end=end)
     egress = line_chart(
-        [(p.taken_at, p.egress / GB) for p in points],
-        start=start, end=end, label="Egress between readings", unit="GB",
+        [(day, read / GB) for day, read in daily],
+        start=start, end=end, label="Egress per day", unit="GB", bar_width=timedelta(days=1),
     )  # fmt: skip
     users = line_chart(
         [(p.taken_at, float(p.users_count)) for p in points],
-        start=start, end=end, label="Users", unit="users",
+        start=start, end=end, label="Users", unit="users", whole=True,
     )  # fmt: skip
     return render(
         request,
