@@ -1,7 +1,10 @@
 """Reads of filespaces, always scoped to one customer."""
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from provisioning.models import Filespace, StorageOption
 from tenants.models import AuditEntry, Customer
@@ -20,6 +23,15 @@ def filespace_get(*, customer: Customer, pk: int) -> Filespace:
         return filespace_list(customer=customer, include_deleted=True).get(pk=pk)
     except Filespace.DoesNotExist as err:
         raise Http404("No such filespace.") from err
+
+
+def filespace_just_ordered(*, customer: Customer, user, name: str) -> Filespace | None:
+    """The live filespace of that name this user ordered in the last two minutes, if any."""
+    return (
+        filespace_list(customer=customer)
+        .filter(name=name, ordered_by=user, created_at__gte=timezone.now() - timedelta(minutes=2))
+        .first()
+    )
 
 
 def filespace_history(*, filespace: Filespace) -> QuerySet[AuditEntry]:

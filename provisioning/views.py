@@ -50,6 +50,13 @@ def filespace_order(request):
         except services.OrderRefused as err:
             refusal = str(err)
         except ValidationError as err:
+            # A double submit: the first click already ordered it; show that order.
+            same = selectors.filespace_just_ordered(
+                customer=customer, user=request.user, name=form.cleaned_data["name"]
+            )
+            if same is not None:
+                messages.info(request, f"{same.qualified_name} was already ordered.")
+                return redirect(same)
             for field, errors in err.message_dict.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)

@@ -111,13 +111,27 @@ def test_bad_bucket_name_is_refused(owner_client, no_upstream_clash):
     assert not Filespace.objects.exists()
 
 
-def test_double_submit_creates_one_filespace(owner_client, no_upstream_clash, mocker_delay):
+def test_double_submit_creates_one_filespace_and_shows_it(owner_client, no_upstream_clash):
     first = post_order(owner_client, name="twice")
     second = post_order(owner_client, name="twice")
 
     assert first.status_code == 302
-    assert second.status_code == 422
+    assert second.status_code == 302
+    assert second.url == first.url
     assert Filespace.objects.filter(name="twice").count() == 1
+
+
+def test_a_name_a_teammate_just_ordered_is_still_refused(
+    owner_client, owner, no_upstream_clash, lucidlink_settings
+):
+    teammate = MembershipFactory(customer=owner.customer, role="member")
+    FilespaceFactory(customer=owner.customer, name="shared", ordered_by=teammate.user,
+                     domain_name="unit-domain")  # fmt: skip
+
+    response = post_order(owner_client, name="shared")
+
+    assert response.status_code == 422
+    assert "already taken" in response.content.decode()
 
 
 def test_the_database_refuses_a_second_live_filespace_of_the_same_name(lucidlink_settings):
