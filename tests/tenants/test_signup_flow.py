@@ -30,6 +30,9 @@ def test_signup_creates_the_customer_and_the_owners_membership(client):
     assert membership.role == Membership.Role.OWNER
     assert membership.customer.name == "Acme Post"
     assert "confirm-email" in mail.outbox[0].body
+    assert "signed up for Filespace Portal with this email address (owner@example.com)" in (
+        mail.outbox[0].body
+    )
     assert not EmailAddress.objects.get(user=user).verified
 
 
