@@ -183,7 +183,10 @@ CELERY_BEAT_SCHEDULE |= {
     },
     # Hourly at :10 UTC: closes every period that has ended in the billing time zone,
     # whatever its offset from UTC; a period already closed is skipped.
-    "billing-period-close": {"task": "billing.tasks.period_close_due", "schedule": crontab(minute=10)},
+    "billing-period-close": {
+        "task": "billing.tasks.period_close_due",
+        "schedule": crontab(minute=10),
+    },
     "billing-upstream-invoices-pull": {
         "task": "billing.tasks.upstream_invoices_pull",
         "schedule": crontab(minute=30, hour=6),
