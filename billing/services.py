@@ -450,6 +450,7 @@ class CloseResult:
     created: int
     issued: int
     skipped: int
+    failed: int = 0
 
 
 def period_close(
@@ -471,9 +472,16 @@ def period_close(
             "customer_id", flat=True
         )
     )
-    created = issued = skipped = 0
+    created = issued = skipped = failed = 0
     for customer in Customer.objects.filter(pk__in=customer_ids - invoiced).order_by("pk"):
-        invoice = invoice_create(customer=customer, period=period)
+        try:
+            invoice = invoice_create(customer=customer, period=period)
+        except BillingError:
+            # One customer's problem (say, a plan in another currency) must not hold up
+            # everyone's invoices; the period stays open so the next run tries again.
+            logger.exception("Cannot invoice %s for %s", customer, period)
+            failed += 1
+            continue
         if invoice is None:
             skipped += 1
             continue
@@ -481,11 +489,13 @@ def period_close(
         if issue:
             invoice_issue(invoice_id=invoice.pk)
             issued += 1
-    PeriodClose.objects.get_or_create(
-        period_start=period.start, defaults={"period_end": period.end, "invoices_created": created}
-    )
+    if not failed:
+        PeriodClose.objects.get_or_create(
+            period_start=period.start,
+            defaults={"period_end": period.end, "invoices_created": created},
+        )
     logger.info("Closed %s: %d invoices created, %d issued", period, created, issued)
-    return CloseResult(period, created, issued, skipped)
+    return CloseResult(period, created, issued, skipped, failed)
 
 
 def period_close_due(*, now: datetime | None = None) -> list[CloseResult]:

@@ -328,3 +328,17 @@ def test_totals_that_floating_point_cannot_add_are_stored(standard):
             tax_rate=Decimal("0.21"), subtotal=Decimal("0.10"), tax=Decimal("0.20"),
             total=Decimal("0.31"),
         )  # fmt: skip
+
+
+def test_one_customers_problem_does_not_hold_up_the_others(standard):
+    usd = PricePlanFactory(name="US", currency="USD")
+    broken, fine = CustomerFactory(), CustomerFactory()
+    for customer in (broken, fine):
+        reading(filespace_existing(customer=customer, created_at=APRIL), APRIL, used=GB)
+    # Bypasses the service's rule, as a bad data import would.
+    assign(broken, usd, APRIL + 10 * D)
+    result = period_close(period=Period.from_label("2026-04"), now=MAY)
+    assert (result.created, result.failed) == (1, 1)
+    assert list(Invoice.objects.values_list("customer", flat=True)) == [fine.pk]
+    assert not PeriodClose.objects.exists()  # the next run tries the broken one again
+    assert [r.failed for r in period_close_due(now=MAY + D)] == [1]

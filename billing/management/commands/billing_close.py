@@ -29,7 +29,8 @@ class Command(BaseCommand):
         for result in results:
             self.stdout.write(
                 f"{result.period}: {result.created} invoices made, {result.issued} issued, "
-                f"{result.skipped} customers with nothing to bill"
+                f"{result.skipped} customers with nothing to bill, {result.failed} failed "
+                "(see the log)"
             )
         if not results:
             self.stdout.write("No period to close.")
