@@ -1,6 +1,7 @@
 """Customer billing pages: the running period so far, usage charts, invoices, CSVs.
 Only owners, admins and billing contacts see them (Membership.can_see_billing)."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from billing import selectors
+from billing.charges import BillingError
 from billing.charts import line_chart
 from billing.csv_export import csv_response
 from billing.periods import Period
@@ -16,24 +18,29 @@ from billing.rating import GB
 from tenants.decorators import membership_required
 
 CHART_DAYS = (7, 30, 90)
+logger = logging.getLogger(__name__)
 
 
 @membership_required("can_see_billing")
 def billing_overview(request):
     customer = request.membership.customer
-    now = timezone.now()
-    estimate = selectors.current_period_estimate(customer=customer, now=now)
+    period = Period.containing(timezone.now())
+    try:
+        estimate = selectors.current_period_estimate(customer=customer)
+    except BillingError:
+        logger.exception("No estimate for %s", customer)
+        estimate = None  # a setup problem for staff; the page says estimates are unavailable
     return render(
         request,
         "billing/overview.html",
         {
             "customer": customer,
             "estimate": estimate,
-            "period": estimate.period,
-            "minimum": estimate.segments[-1].plan.monthly_minimum if estimate.segments else None,
+            "period": period,
+            "minimum": estimate.segments[-1].plan.monthly_minimum if estimate else None,
             "invoices": selectors.invoice_list(customer=customer),
             "billing_tz": settings.BILLING_TIME_ZONE,
-            "previous_periods": [estimate.period.previous(), estimate.period],
+            "previous_periods": [period.previous(), period],
         },
     )
 

@@ -145,3 +145,11 @@ def test_overview_queries_do_not_grow_with_filespaces_or_invoices(plan, owner, o
             hourly(more, APRIL, APRIL + timedelta(days=40), used=GB)
         many = count()
     assert many == few
+
+
+def test_overview_survives_a_billing_setup_problem(plan, owner_client):
+    from billing.models import PricePlan
+
+    PricePlan.objects.update(is_default=False)  # staff left no default plan
+    page = owner_client.get(reverse("billing_overview"))
+    assert page.status_code == 200 and b"estimate is unavailable" in page.content
