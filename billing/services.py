@@ -76,9 +76,12 @@ def usage_collect(
         .exclude(status=Filespace.Status.DELETED)
         .values_list("upstream_id", "pk")
     )
-    readings = []
+    rows: list[tuple] = []
     seen: set[int] = set()
     unknown = 0
+    # Both moments are the same for every row: converted for the database once.
+    window_db = connection.ops.adapt_datetimefield_value(window_start)
+    taken_db = connection.ops.adapt_datetimefield_value(taken_at)
     for item in upstream:
         filespace_id = ours.get(item.id)
         if filespace_id is None:
@@ -88,24 +91,17 @@ def usage_collect(
         if item.stats is None:
             continue  # no figures yet (still provisioning): a zero would be a false reading
         stats = item.stats
-        readings.append(
-            UsageReading(
-                filespace_id=filespace_id,
-                window_start=window_start,
-                taken_at=taken_at,
-                used_storage=max(stats.used_storage, 0),
-                filespace_size=max(stats.filespace_size, 0),
-                get_data_size=max(stats.get_data_size, 0),
-                put_data_size=max(stats.put_data_size, 0),
-                get_request_count=max(stats.get_request_count, 0),
-                put_request_count=max(stats.put_request_count, 0),
-                list_request_count=max(stats.list_request_count, 0),
-                delete_request_count=max(stats.delete_request_count, 0),
-                users_count=max(item.users_count, 0),
-                upstream_status=item.status or "",
+        rows.append(
+            (
+                filespace_id, window_db, taken_db, max(stats.used_storage, 0),
+                max(stats.filespace_size, 0), max(stats.get_data_size, 0),
+                max(stats.put_data_size, 0), max(stats.get_request_count, 0),
+                max(stats.put_request_count, 0), max(stats.list_request_count, 0),
+                max(stats.delete_request_count, 0), max(item.users_count, 0),
+                (item.status or "")[:32],
             )
-        )
-    stored = _insert_ignoring_duplicates(readings)
+        )  # fmt: skip
+    stored = _insert_ignoring_duplicates(rows)
     missing = _flag_missing(set(ours.values()) - seen, now=taken_at)
     if missing or unknown:
         logger.warning("Usage collection: %d filespaces missing upstream, %d unknown to us",
@@ -113,27 +109,29 @@ def usage_collect(
     return CollectResult(window_start, len(upstream), stored, missing, unknown)
 
 
-_READING_FIELDS = [
-    f for f in UsageReading._meta.concrete_fields if not f.primary_key
-]  # fmt: skip
+# The columns of a row given to _insert_ignoring_duplicates, in order.
+READING_INSERT_COLUMNS = (
+    "filespace_id", "window_start", "taken_at", "used_storage", "filespace_size",
+    "get_data_size", "put_data_size", "get_request_count", "put_request_count",
+    "list_request_count", "delete_request_count", "users_count", "upstream_status",
+)  # fmt: skip
 
 
-def _insert_ignoring_duplicates(readings: list[UsageReading]) -> int:
+def _insert_ignoring_duplicates(rows: list[tuple]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING as one executemany: the same as
     bulk_create(ignore_conflicts=True), but one statement for any number of filespaces
     (SQLite's bound on parameters would cut 10,000 readings into 150 statements).
-    Returns how many rows were inserted."""
-    if not readings:
+    Rows hold READING_INSERT_COLUMNS, ready for the database. Returns how many were new."""
+    if not rows:
         return 0
     ops = connection.ops
     table = ops.quote_name(UsageReading._meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in _READING_FIELDS)
-    marks = ", ".join(["%s"] * len(_READING_FIELDS))
+    columns = ", ".join(
+        ops.quote_name(UsageReading._meta.get_field(name.removesuffix("_id")).column)
+        for name in READING_INSERT_COLUMNS
+    )
+    marks = ", ".join(["%s"] * len(READING_INSERT_COLUMNS))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-    rows = [
-        [f.get_db_prep_save(f.pre_save(reading, True), connection) for f in _READING_FIELDS]
-        for reading in readings
-    ]
     # One transaction: in autocommit each row of an executemany would commit on its own.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
