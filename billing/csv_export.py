@@ -23,20 +23,26 @@ BLOCK_BYTES = 64 * 1024
 CHUNK_ROWS = 2000
 
 
+_NUMBERS = (int, Decimal, float)
+
+
 def neutralise(value: Any) -> Any:
     """A cell as written: numbers untouched, dangerous text quoted, datetimes ISO 8601."""
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs for every cell of every row
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if kind in _NUMBERS:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | Decimal | float):
+    if isinstance(value, _NUMBERS):
         return value
     if isinstance(value, datetime):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Line:
