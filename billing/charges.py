@@ -95,6 +95,17 @@ def default_plan() -> PricePlan:
     return plan
 
 
+def plan_at(*, customer: Customer, moment: datetime) -> PricePlan:
+    """The plan a customer is on at ``moment``."""
+    assignment = (
+        CustomerPricePlan.objects.filter(customer=customer, valid_from__lte=moment)
+        .select_related("plan")
+        .order_by("-valid_from")
+        .first()
+    )
+    return assignment.plan if assignment is not None else default_plan()
+
+
 def plan_segments(*, customer: Customer, start: datetime, end: datetime) -> list[PlanSegment]:
     """The plans a customer was on during [start, end), in order, as adjoining segments."""
     current = default_plan()

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from billing.charges import BillingError, InvoiceDraft, compute_invoice, default_plan
+from billing.charges import BillingError, InvoiceDraft, compute_invoice, plan_at
 from billing.models import (
     CustomerPricePlan,
     DocumentSequence,
@@ -187,7 +187,7 @@ def customer_plan_validate(*, customer: Customer, plan: PricePlan, valid_from: d
         )
     period = Period.containing(valid_from)
     if valid_from != period.start:
-        in_force = compute_plan_at(customer=customer, moment=valid_from)
+        in_force = plan_at(customer=customer, moment=valid_from)
         if in_force.currency != plan.currency:
             raise ValidationError(
                 {"plan": "A plan in another currency can only start at the start of a period "
@@ -216,16 +216,6 @@ def customer_plan_assign(
         after={"plan": plan.name, "valid_from": valid_from.isoformat()},
     )
     return assignment
-
-
-def compute_plan_at(*, customer: Customer, moment: datetime) -> PricePlan:
-    assignment = (
-        CustomerPricePlan.objects.filter(customer=customer, valid_from__lte=moment)
-        .select_related("plan")
-        .order_by("-valid_from")
-        .first()
-    )
-    return assignment.plan if assignment is not None else default_plan()
 
 
 # --- Invoices ------------------------------------------------------------------------------
