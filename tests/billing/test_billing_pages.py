@@ -153,3 +153,15 @@ def test_overview_survives_a_billing_setup_problem(plan, owner_client):
     PricePlan.objects.update(is_default=False)  # staff left no default plan
     page = owner_client.get(reverse("billing_overview"))
     assert page.status_code == 200 and b"estimate is unavailable" in page.content
+
+
+def test_egress_per_day_counts_each_increase_on_the_day_of_its_reading(settings, db):
+    from billing.selectors import egress_per_day
+
+    settings.BILLING_TIME_ZONE = "Europe/Amsterdam"
+    fs = filespace_existing(created_at=APRIL)
+    # 1 April 21:00 UTC is 23:00 in Amsterdam; 22:00 UTC is 2 April 00:00 there.
+    for hour, read in ((20, 0), (21, 5), (22, 12), (23, 2)):  # the last one is a reset
+        reading(fs, APRIL.replace(hour=hour), read=read)
+    days = egress_per_day(filespace=fs, start=APRIL, end=MAY)
+    assert [(d.day, n) for d, n in days] == [(1, 5), (2, 7 + 2)]
