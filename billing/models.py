@@ -379,6 +379,7 @@ class UpstreamInvoice(models.Model):
 
     class Meta:
         ordering = ["-period_start"]
+        verbose_name = "LucidLink invoice"
 
     def __str__(self) -> str:
         return f"LucidLink {self.upstream_id} ({self.period_start:%Y-%m})"
@@ -399,6 +400,7 @@ class UpstreamCharge(models.Model):
 
     class Meta:
         ordering = ["invoice_id", "name", "dimension"]
+        verbose_name = "LucidLink charge"
         constraints = [
             models.UniqueConstraint(
                 fields=["invoice", "filespace_upstream_id", "dimension"],
