@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from provisioning import services
 from provisioning.models import Filespace, StorageOption
+from provisioning.tasks import filespace_retry_batch
 from tenants.admin import HISTORY_ROWS, audit_changelist_url, render_history
 from tenants.admin_paging import EstimatedCountPaginator
 from tenants.audit import audit_record, audit_record_request
@@ -20,6 +21,9 @@ from tenants.models import AuditEntry
 
 # The billing task that takes one reading of every filespace (one GET /filespaces).
 USAGE_COLLECT_TASK = "billing.tasks.usage_collect"
+# A retry of more filespaces than this goes to Celery in batches instead of the request.
+RETRY_INLINE_LIMIT = 200
+RETRY_BATCH_SIZE = 200
 
 
 @admin.register(Filespace)
@@ -142,8 +146,20 @@ class FilespaceAdmin(admin.ModelAdmin):
     )
     def retry(self, request, queryset):
         stuck = queryset.filter(status__in=[Filespace.Status.ERROR, Filespace.Status.DELETING])
+        # Ids first: no read cursor stays open while each row is written.
+        stuck_ids = list(stuck.values_list("pk", flat=True))
+        if len(stuck_ids) > RETRY_INLINE_LIMIT:
+            for start in range(0, len(stuck_ids), RETRY_BATCH_SIZE):
+                batch = stuck_ids[start : start + RETRY_BATCH_SIZE]
+                filespace_retry_batch.delay(batch, request.user.pk)
+            self.message_user(
+                request,
+                f"{len(stuck_ids)} stuck filespaces are queued to be retried in the background.",
+                messages.SUCCESS,
+            )
+            return
         reordered = refreshed = redeleting = 0
-        for filespace_id in stuck.values_list("pk", flat=True).iterator():
+        for filespace_id in stuck_ids:
             result = services.filespace_retry(filespace_id=filespace_id, actor=request.user)
             reordered += result.reordered
             refreshed += result.refresh

@@ -48,7 +48,7 @@ from provisioning.upstream import (
     upstream_names_remember,
 )
 from tenants import notifications
-from tenants.audit import audit_record
+from tenants.audit import audit_entry, audit_record
 from tenants.models import AuditEntry, Customer, Membership
 
 logger = logging.getLogger(__name__)
@@ -884,13 +884,18 @@ def filespace_refresh_request(*, filespace_ids: list[int], actor) -> int:
     """Staff ask for the status of these filespaces now: one status round covers them all."""
     filespaces = list(Filespace.objects.filter(pk__in=filespace_ids).select_related("customer"))
     with transaction.atomic():
-        for filespace in filespaces:
-            audit_record(
-                action="filespace.refresh_requested",
-                obj=filespace,
-                actor=actor,
-                actor_kind=Cause.STAFF,
-                customer=filespace.customer,
-            )
+        AuditEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    action="filespace.refresh_requested",
+                    obj=filespace,
+                    actor=actor,
+                    actor_kind=Cause.STAFF,
+                    customer=filespace.customer,
+                )
+                for filespace in filespaces
+            ],
+            batch_size=500,
+        )
         transaction.on_commit(_enqueue_status_round)
     return len(filespaces)

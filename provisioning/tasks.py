@@ -81,3 +81,14 @@ def filespace_resume_stalled_deletions() -> int:
     if ids:
         logger.warning("Re-queued %d stalled deletions", len(ids))
     return len(ids)
+
+
+@shared_task
+def filespace_retry_batch(filespace_ids: list[int], actor_id: int | None) -> int:
+    """Staff's "retry" on a large selection, done here rather than in the admin request."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    for filespace_id in filespace_ids:
+        services.filespace_retry(filespace_id=filespace_id, actor=actor)
+    return len(filespace_ids)

@@ -50,7 +50,27 @@ def audit_record(
     after: dict[str, Any] | None = None,
     message: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = audit_entry(
+        action=action, obj=obj, actor_kind=actor_kind, actor=actor, customer=customer,
+        before=before, after=after, message=message,
+    )  # fmt: skip
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    action: str,
+    obj: models.Model,
+    actor_kind: str,
+    actor=None,
+    customer: Customer | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> AuditEntry:
+    """An unsaved entry, for services that record many at once with bulk_create."""
+    return AuditEntry(
         customer=customer,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_kind=actor_kind,

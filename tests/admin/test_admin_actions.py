@@ -209,3 +209,44 @@ def test_storage_option_edits_are_audited(staff_client, staff_user):
     assert entry.actor == staff_user
     assert entry.after["label"] == "Renamed"
     assert entry.before["label"] == option.label
+
+
+def test_retry_of_a_large_selection_goes_to_celery_in_batches(
+    staff_client, staff_user, monkeypatch, lucidlink_settings
+):
+    from provisioning import admin as provisioning_admin
+    from provisioning import tasks
+    from provisioning.models import Filespace
+
+    monkeypatch.setattr(provisioning_admin, "RETRY_INLINE_LIMIT", 3)
+    monkeypatch.setattr(provisioning_admin, "RETRY_BATCH_SIZE", 2)
+    batches = []
+    monkeypatch.setattr(tasks.filespace_retry_batch, "delay", lambda ids, actor: batches.append(
+        (ids, actor)))  # fmt: skip
+    stuck = FilespaceFactory.create_batch(5, status="error")
+
+    response = act(staff_client, FILESPACES, "retry", stuck)
+
+    assert response.status_code == 302
+    assert sorted(i for ids, _ in batches for i in ids) == sorted(fs.pk for fs in stuck)
+    assert [len(ids) for ids, _ in batches] == [2, 2, 1]
+    assert {actor for _, actor in batches} == {staff_user.pk}
+    assert Filespace.objects.filter(status="error").count() == 5  # nothing done in the request
+
+
+def test_the_retry_batch_task_retries_each_filespace_as_the_staff_member(
+    staff_user, queued, lucidlink_settings, django_capture_on_commit_callbacks
+):
+    from provisioning.models import Filespace
+    from provisioning.tasks import filespace_retry_batch
+    from tenants.models import AuditEntry
+
+    stuck = FilespaceFactory.create_batch(3, status="error", create_attempts=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        filespace_retry_batch([fs.pk for fs in stuck], staff_user.pk)
+
+    assert Filespace.objects.filter(status="ordered").count() == 3
+    assert AuditEntry.objects.filter(
+        actor=staff_user, object_type="provisioning.filespace"
+    ).exists()
