@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,6 +33,12 @@ from billing.periods import Period
 from provisioning.lucidlink.errors import LucidLinkError
 
 
+def _require(request, *perms: str) -> None:
+    """The custom admin views' check: admin_view only asks for is_staff."""
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
+
+
 class ReadOnlyMixin:
     def has_add_permission(self, request, obj=None):
         return False
@@ -52,6 +58,8 @@ class PricePlanAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
     def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
         return obj is None or not (obj.is_default or obj.assignments.exists())
 
 
@@ -80,7 +88,7 @@ class CustomerPricePlanAdmin(admin.ModelAdmin):
     search_fields = ["customer__name"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -153,12 +161,18 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        # Viewing is allowed; the form has no editable field, and an issued invoice none
-        # at all: the model refuses to save it anyway.
+        # The form has no editable field, and an issued invoice none at all: the model
+        # refuses to save it anyway. Who may change invoices is still the permission's say.
+        if not super().has_change_permission(request, obj):
+            return False
         return obj is None or not obj.is_issued
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_discard_permission(self, request):
+        # Deleting drafts (has_delete_permission is False: issued invoices are never deleted).
+        return request.user.has_perm("billing.delete_invoice")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -175,7 +189,7 @@ class InvoiceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Issue the selected drafts")
+    @admin.action(description="Issue the selected drafts", permissions=["change"])
     def issue_drafts(self, request, queryset):
         issued = 0
         for invoice in queryset.filter(status=Invoice.Status.DRAFT).order_by("pk"):
@@ -183,7 +197,10 @@ class InvoiceAdmin(admin.ModelAdmin):
             issued += 1
         self.message_user(request, f"{issued} issued.")
 
-    @admin.action(description="Delete the selected drafts (a period close makes them again)")
+    @admin.action(
+        description="Delete the selected drafts (a period close makes them again)",
+        permissions=["discard"],
+    )
     def delete_drafts(self, request, queryset):
         deleted = 0
         for invoice in queryset.filter(status=Invoice.Status.DRAFT):
@@ -192,7 +209,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         skipped = queryset.count() - deleted
         self.message_user(request, f"{deleted} drafts deleted; {skipped} issued left untouched.")
 
-    @admin.action(description="Export the lines of the selected invoices (CSV)")
+    @admin.action(
+        description="Export the lines of the selected invoices (CSV)", permissions=["view"]
+    )
     def export_lines(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
 
@@ -203,13 +222,15 @@ class InvoiceAdmin(admin.ModelAdmin):
         return csv_response("invoice-lines.csv", selectors.INVOICE_LINE_COLUMNS, rows())
 
     def issue_view(self, request, pk):
-        if request.method != "POST" or not self.has_change_permission(request):
+        _require(request, "billing.change_invoice")
+        if request.method != "POST":
             return redirect("admin:billing_invoice_change", pk)
         invoice = services.invoice_issue(invoice_id=pk, actor=request.user)
         self.message_user(request, f"Issued {invoice.number}.")
         return redirect("admin:billing_invoice_change", pk)
 
     def credit_view(self, request, pk):
+        _require(request, "billing.add_invoice")
         invoice = get_object_or_404(Invoice, pk=pk)
         form = CreditNoteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -235,6 +256,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "billing/admin/form.html", context)
 
     def export_view(self, request):
+        _require(request, "billing.view_invoice")
         form = ExportForm(request.GET or None)
         if request.GET and form.is_valid():
             period = form.cleaned_data["period"]
@@ -246,6 +268,7 @@ class InvoiceAdmin(admin.ModelAdmin):
                     selectors.invoice_line_rows(period=period),
                     bom=bom,
                 )
+            _require(request, "billing.view_usagereading")
             return csv_response(
                 f"readings-{period.label}.csv",
                 selectors.READING_COLUMNS,
@@ -262,6 +285,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "billing/admin/form.html", context)
 
     def close_view(self, request):
+        # A close makes invoices and (with BILLING_AUTO_ISSUE) issues them.
+        _require(request, "billing.add_invoice", "billing.change_invoice")
         form = ClosePeriodForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -323,6 +348,7 @@ class UpstreamInvoiceAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ]
 
     def pull_view(self, request):
+        _require(request, "billing.add_upstreaminvoice")
         if request.method == "POST":
             try:
                 new = services.upstream_invoices_pull()
@@ -333,6 +359,7 @@ class UpstreamInvoiceAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return redirect("admin:billing_upstreaminvoice_changelist")
 
     def reconciliation_view(self, request):
+        _require(request, "billing.view_invoice", "billing.view_upstreaminvoice")
         default_period = Period.containing(timezone.now()).previous()
         data = request.GET or {
             "period": default_period.label,
