@@ -331,6 +331,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
         return RoleForm
 
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except services.ActionRefused as err:
+            # The last owner: say why on the membership's page instead of failing.
+            self.message_user(request, str(err), messages.ERROR)
+            return redirect("admin:tenants_membership_change", object_id)
+
     def delete_model(self, request, obj):
         services.membership_remove(
             membership_id=obj.pk, customer=obj.customer, actor=request.user, actor_membership=None

@@ -250,3 +250,21 @@ def test_the_retry_batch_task_retries_each_filespace_as_the_staff_member(
     assert AuditEntry.objects.filter(
         actor=staff_user, object_type="provisioning.filespace"
     ).exists()
+
+
+def test_the_admin_will_not_delete_the_last_owner_and_says_why(staff_client):
+    from tenants.models import Membership
+    from tests.factories import MembershipFactory
+
+    owner = MembershipFactory(role=Membership.Role.OWNER)
+    url = reverse("admin:tenants_membership_delete", args=[owner.pk])
+
+    response = staff_client.post(url, {"post": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert "owner" in response.content.decode()
+    assert Membership.objects.filter(pk=owner.pk).exists()
+    second = MembershipFactory(customer=owner.customer, role=Membership.Role.OWNER)
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Membership.objects.filter(pk=owner.pk).exists()
+    assert Membership.objects.filter(pk=second.pk).exists()
