@@ -96,3 +96,22 @@ def test_anonymous_is_sent_to_sign_in():
     response = Client().get(reverse("dashboard"))
     assert response.status_code == 302
     assert reverse("account_login") in response.url
+
+
+def test_a_refused_page_explains_itself_inside_the_portal_layout(login):
+    billing = MembershipFactory(role="billing")
+    response = login(billing).get(reverse("filespace_order"))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Your role does not allow this." in body
+    assert "Back to your filespaces" in body
+
+
+def test_staff_without_an_organisation_land_in_the_admin(client):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
