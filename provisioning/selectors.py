@@ -30,6 +30,7 @@ def filespace_just_ordered(*, customer: Customer, user, name: str) -> Filespace 
     return (
         filespace_list(customer=customer)
         .filter(name=name, ordered_by=user, created_at__gte=timezone.now() - timedelta(minutes=2))
+        .exclude(status=Filespace.Status.DELETING)
         .first()
     )
 

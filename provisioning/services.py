@@ -21,6 +21,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from provisioning.lucidlink import LucidLinkClient, types
@@ -147,7 +148,8 @@ def order_check_allowed(*, customer: Customer, membership: Membership | None, us
     live = Filespace.objects.filter(customer=customer).exclude(status=Filespace.Status.DELETED)
     if live.count() >= customer.filespace_limit:
         raise OrderRefused(
-            f"Your organisation has reached its limit of {customer.filespace_limit} filespaces. "
+            f"Your organisation has reached its limit of {customer.filespace_limit} "
+            f"filespace{pluralize(customer.filespace_limit)}. "
             "Delete one or contact support to raise the limit."
         )
 
@@ -252,8 +254,8 @@ def filespace_order(
         with transaction.atomic():
             # Re-check the limit under a lock on the customer: two tabs ordering at once
             # must not both pass it.
-            Customer.objects.select_for_update().get(pk=customer.pk)
-            order_check_allowed(customer=customer, membership=membership, user=user)
+            locked = Customer.objects.select_for_update().get(pk=customer.pk)
+            order_check_allowed(customer=locked, membership=membership, user=user)
             filespace.save()
             audit_record(
                 action="filespace.ordered",

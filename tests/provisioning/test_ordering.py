@@ -163,7 +163,7 @@ def test_limit_reached_is_explained(owner_client, owner, no_upstream_clash):
 
     response = post_order(owner_client, name="one-too-many")
 
-    assert "limit of 1 filespaces" in response.content.decode()
+    assert "limit of 1 filespace." in response.content.decode()
     assert Filespace.objects.count() == 1
 
 

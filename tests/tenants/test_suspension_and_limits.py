@@ -105,5 +105,5 @@ def test_reaching_the_limit_gives_a_clear_message(owner_client, owner, staff, lu
 
     page = owner_client.get(reverse("filespace_order")).content.decode()
 
-    assert "reached its limit of 1 filespaces" in page
+    assert "reached its limit of 1 filespace." in page
     assert "Delete one or contact support" in page
