@@ -4,6 +4,8 @@ Every change made here goes through the same services the portal uses, so it is 
 the same way and lands in the audit log with the staff member as its actor.
 """
 
+import json
+
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -519,8 +521,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
             ("object_type", lambda e: e.object_type),
             ("object_id", lambda e: e.object_id),
             ("object", lambda e: e.object_repr),
-            ("before", lambda e: e.before),
-            ("after", lambda e: e.after),
+            ("before", lambda e: json.dumps(e.before, sort_keys=True)),
+            ("after", lambda e: json.dumps(e.after, sort_keys=True)),
             ("message", lambda e: e.message),
         ]
     )

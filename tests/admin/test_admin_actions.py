@@ -268,3 +268,19 @@ def test_the_admin_will_not_delete_the_last_owner_and_says_why(staff_client):
     assert staff_client.post(url, {"post": "yes"}).status_code == 302
     assert not Membership.objects.filter(pk=owner.pk).exists()
     assert Membership.objects.filter(pk=second.pk).exists()
+
+
+def test_audit_export_writes_before_and_after_as_json(staff_client, staff_user):
+    import json
+
+    customer = CustomerFactory()
+    entry = AuditEntry.objects.create(
+        customer=customer, actor_kind="staff", action="customer.suspended",
+        object_type="tenants.customer", object_id=str(customer.pk), object_repr=customer.name,
+        before={"is_suspended": False}, after={"is_suspended": True},
+    )  # fmt: skip
+    response = act(staff_client, "admin:tenants_auditentry_changelist", "export_csv", [entry])
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert json.loads(rows[0]["before"]) == {"is_suspended": False}
+    assert json.loads(rows[0]["after"]) == {"is_suspended": True}
