@@ -34,6 +34,7 @@ from billing.periods import Period, periods_between
 from provisioning.lucidlink import LucidLinkClient
 from provisioning.models import Filespace
 from provisioning.upstream import lucidlink_client
+from tenants import notifications
 from tenants.audit import audit_record
 from tenants.models import AuditEntry, Customer
 
@@ -312,6 +313,8 @@ def invoice_issue(*, invoice_id: int, actor=None) -> Invoice:
             customer=invoice.customer,
             after={"number": invoice.number, "total": str(invoice.total)},
         )
+        # Credit notes too: the customer is owed the document as much as an invoice.
+        transaction.on_commit(lambda: notifications.notify_invoice_issued(invoice))
     return invoice
 
 
