@@ -81,8 +81,8 @@ class Reconciliation:
         for r in self.rows:
             yield (
                 self.period.label, r.customer_id or "", r.customer, r.filespace, r.upstream_id,
-                r.billed, self.currency, r.upstream_cents / 100, self.upstream_currency, r.cost,
-                r.margin, r.note,
+                r.billed, self.currency, round_money(r.upstream_cents / 100),
+                self.upstream_currency, r.cost, r.margin, r.note,
             )  # fmt: skip
 
 
@@ -96,6 +96,11 @@ def upstream_invoices_for(period: Period) -> list[UpstreamInvoice]:
     )
 
 
+def _summed(value: Decimal | None) -> Decimal:
+    # SQLite sums decimals as floating point: 7.63 comes back as 7.63000000000000.
+    return round_money(value or Decimal("0.00"))
+
+
 def reconciliation(*, period: Period, fx_rate: Decimal, currency: str) -> Reconciliation:
     invoices = upstream_invoices_for(period)
     result = Reconciliation(
@@ -105,10 +110,12 @@ def reconciliation(*, period: Period, fx_rate: Decimal, currency: str) -> Reconc
         upstream_currency=invoices[0].currency if invoices else "",
         upstream_invoices=invoices,
     )
+    # Billed means issued: drafts may still be deleted and made again.
+    lines = InvoiceLine.objects.filter(
+        invoice__period_start=period.start, invoice__status=Invoice.Status.ISSUED
+    )
     ours = (
-        InvoiceLine.objects.filter(
-            invoice__period_start=period.start, dimension__in=USAGE_DIMENSIONS
-        )
+        lines.filter(dimension__in=USAGE_DIMENSIONS)
         .values("filespace_id", "filespace_name", "invoice__customer_id", "invoice__customer__name")
         .annotate(billed=Sum("amount"))
     )
@@ -119,11 +126,10 @@ def reconciliation(*, period: Period, fx_rate: Decimal, currency: str) -> Reconc
             customer=item["invoice__customer__name"],
             filespace=item["filespace_name"],
             upstream_id="",
-            billed=item["billed"] or Decimal("0.00"),
+            billed=_summed(item["billed"]),
         )
     other = (
-        InvoiceLine.objects.filter(invoice__period_start=period.start)
-        .exclude(dimension__in=(*USAGE_DIMENSIONS, InvoiceLine.Dimension.TAX))
+        lines.exclude(dimension__in=(*USAGE_DIMENSIONS, InvoiceLine.Dimension.TAX))
         .values("invoice__customer_id", "invoice__customer__name")
         .annotate(billed=Sum("amount"))
     )
@@ -133,7 +139,7 @@ def reconciliation(*, period: Period, fx_rate: Decimal, currency: str) -> Reconc
             customer=item["invoice__customer__name"],
             filespace=CUSTOMER_LEVEL,
             upstream_id="",
-            billed=item["billed"] or Decimal("0.00"),
+            billed=_summed(item["billed"]),
         )
     upstream_cents: dict[str, Decimal] = defaultdict(Decimal)
     upstream_names: dict[str, str] = {}

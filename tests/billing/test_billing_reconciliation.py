@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from billing.models import UpstreamCharge, UpstreamInvoice
 from billing.periods import Period
-from billing.reconciliation import reconciliation
+from billing.reconciliation import COLUMNS, reconciliation
 from billing.services import period_close, upstream_invoices_pull
 from tests.billing.conftest import API, calls
 from tests.billing.factories import default_plan, filespace_existing, hourly
@@ -93,3 +93,55 @@ def test_reconciliation_page_and_csv(upstream, billed_april, client):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert {r["upstream_id"] for r in rows} == {"up-1", "up-x"}
     assert sum(Decimal(r["margin"]) for r in rows) == Decimal("18.00") - Decimal("13.00")
+
+
+def issued_lines(filespace, amounts, *, issue=True):
+    """An invoice for April with one usage line per amount, all for ``filespace``."""
+    from billing.models import Invoice, InvoiceLine
+    from billing.services import invoice_issue
+
+    total = sum(amounts, Decimal("0.00"))
+    invoice = Invoice.objects.create(
+        customer=filespace.customer, period_start=APRIL, period_end=MAY, currency="EUR",
+        tax_rate=Decimal("0"), subtotal=total, tax=Decimal("0.00"), total=total,
+    )  # fmt: skip
+    dimensions = [InvoiceLine.Dimension.STORAGE, InvoiceLine.Dimension.EGRESS]
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice, position=i, filespace=filespace, filespace_name=filespace.name,
+            dimension=dimensions[i % 2], description="usage", quantity=Decimal(1), unit="GB",
+            unit_price=amount, amount=amount, starts_at=APRIL, ends_at=MAY,
+        )
+        for i, amount in enumerate(amounts, start=1)
+    )  # fmt: skip
+    if issue:
+        invoice_issue(invoice_id=invoice.pk)
+    return invoice
+
+
+def test_reconciliation_counts_issued_invoices_only_not_drafts(billed_april):
+    other = filespace_existing(name="drafty", created_at=APRIL, upstream_id="up-2")
+    issued_lines(other, [Decimal("5.00")], issue=False)
+
+    result = reconciliation(period=Period.from_label("2026-04"), fx_rate=Decimal(1), currency="EUR")
+
+    assert [r.upstream_id for r in result.rows] == ["up-1"]
+    assert result.billed == Decimal("18.00")
+
+
+def test_reconciliation_csv_writes_money_to_the_cent(upstream, db):
+    upstream_invoices_pull()
+    media = filespace_existing(name="media", created_at=APRIL, upstream_id="up-1")
+    # 1.10 + 2.20 + 4.33 is 7.630000000000001 in floating point (SQLite's SUM).
+    issued_lines(media, [Decimal("1.10"), Decimal("2.20"), Decimal("4.33")])
+
+    result = reconciliation(period=Period.from_label("2026-04"), fx_rate=Decimal(1), currency="EUR")
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in result.csv_rows()]
+
+    media_row = next(r for r in rows if r["upstream_id"] == "up-1")
+    assert str(media_row["billed"]) == "7.63"
+    assert str(media_row["upstream_cost"]) == "12.00"
+    for row in rows:
+        for column in ("billed", "upstream_cost", "upstream_cost_converted", "margin"):
+            assert str(row[column]).count(".") == 1
+            assert len(str(row[column]).split(".")[1]) == 2, (column, row[column])
