@@ -62,6 +62,17 @@ class PricePlanAdmin(admin.ModelAdmin):
             return False
         return obj is None or not (obj.is_default or obj.assignments.exists())
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.price_plan_update(
+                plan_id=obj.pk,
+                changes={name: form.cleaned_data[name] for name in form.changed_data},
+                actor=request.user,
+            )
+        else:
+            plan = services.price_plan_create(fields=dict(form.cleaned_data), actor=request.user)
+            obj.pk = plan.pk
+
 
 class CustomerPricePlanForm(forms.ModelForm):
     class Meta:

@@ -219,6 +219,52 @@ def customer_plan_assign(
     return assignment
 
 
+def _audit_value(value) -> str | bool:
+    return value if isinstance(value, bool) else str(value)
+
+
+@transaction.atomic
+def price_plan_create(*, fields: dict, actor=None) -> PricePlan:
+    """A new plan. Customers get it only when assigned (or when it is the default)."""
+    plan = PricePlan(**fields)
+    plan.full_clean()
+    plan.save()
+    plan.refresh_from_db(fields=list(fields))
+    audit_record(
+        action="price_plan.created",
+        obj=plan,
+        actor=actor,
+        actor_kind=AuditEntry.ActorKind.STAFF,
+        after={name: _audit_value(getattr(plan, name)) for name in fields},
+    )
+    return plan
+
+
+@transaction.atomic
+def price_plan_update(*, plan_id: int, changes: dict, actor=None) -> PricePlan:
+    """Change a plan's prices or settings. Issued invoices keep the prices they copied;
+    drafts and the running period's estimate use the new ones."""
+    plan = PricePlan.objects.select_for_update().get(pk=plan_id)
+    changed = [name for name, value in changes.items() if getattr(plan, name) != value]
+    if not changed:
+        return plan
+    before = {name: _audit_value(getattr(plan, name)) for name in changed}
+    for name in changed:
+        setattr(plan, name, changes[name])
+    plan.full_clean()
+    plan.save(update_fields=[*changed, "updated_at"])
+    plan.refresh_from_db(fields=changed)  # as stored: 0.045 reads back as 0.045000
+    audit_record(
+        action="price_plan.changed",
+        obj=plan,
+        actor=actor,
+        actor_kind=AuditEntry.ActorKind.STAFF,
+        before=before,
+        after={name: _audit_value(getattr(plan, name)) for name in changed},
+    )
+    return plan
+
+
 # --- Invoices ------------------------------------------------------------------------------
 
 

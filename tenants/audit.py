@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "admin.exported_csv": "Exported as CSV",
     # Recorded by billing's services.
     "billing.plan_assigned": "Price plan changed",
+    "price_plan.created": "Price plan created",
+    "price_plan.changed": "Price plan edited",
     "billing.missing_upstream": "Billed filespace missing at LucidLink",
     "invoice.drafted": "Invoice drafted",
     "invoice.issued": "Invoice issued",
