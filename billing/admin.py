@@ -31,6 +31,7 @@ from billing.models import (
 )
 from billing.periods import Period
 from provisioning.lucidlink.errors import LucidLinkError
+from tenants.admin_paging import EstimatedCountPaginator
 
 
 def _require(request, *perms: str) -> None:
@@ -120,6 +121,7 @@ class UsageReadingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["filespace"]
     search_fields = ["filespace__name", "filespace__upstream_id"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     raw_id_fields = ["filespace"]
 
 
@@ -128,6 +130,8 @@ class UpstreamMissingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["filespace", "customer", "first_missing_at", "last_missing_at", "resolved_at"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["filespace__customer"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description="customer")
     def customer(self, obj):
@@ -159,6 +163,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "period_start"]
     search_fields = ["number", "customer__name"]
     list_select_related = ["customer"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [InvoiceLineInline]
     actions = ["issue_drafts", "delete_drafts", "export_lines"]
     readonly_fields = [
