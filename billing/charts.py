@@ -48,8 +48,11 @@ def line_chart(
     unit: str,
     whole: bool = False,
     bar_width: timedelta | None = None,
+    step: bool = False,
 ) -> Chart:
-    """A line through the points, or with ``bar_width`` one bar per point (its start)."""
+    """A line through the points, or with ``bar_width`` one bar per point (its start).
+    With ``step`` each value holds until the next point (the last until ``end``), as rating
+    holds a gauge such as storage used: the line is flat between readings, then jumps."""
     if not series:
         return Chart(WIDTH, HEIGHT, "", [], [], label, unit, True, f"{label}: no readings yet.")
     top = _nice_max(max(value for _, value in series), whole=whole)
@@ -62,7 +65,16 @@ def line_chart(
     def y(value: float) -> float:
         return round(TOP + plot_h * (1 - value / top), 1)
 
-    points = "" if bar_width else " ".join(f"{x(t)},{y(v)}" for t, v in series)
+    if bar_width:
+        points = ""
+    elif step:
+        corners = [(series[0][0], series[0][1])]
+        for (_, held), (t, v) in zip(series, series[1:], strict=False):
+            corners += [(t, held), (t, v)]
+        corners.append((max(end, series[-1][0]), series[-1][1]))
+        points = " ".join(f"{x(t)},{y(v)}" for t, v in corners)
+    else:
+        points = " ".join(f"{x(t)},{y(v)}" for t, v in series)
     bars = []
     if bar_width:
         width = max(plot_w * bar_width.total_seconds() / span - 1, 1)

@@ -58,7 +58,7 @@ def billing_filespace_usage(request, pk: int):
     points = selectors.usage_series(filespace=filespace, start=start, end=end)
     storage = line_chart(
         [(p.taken_at, p.used_storage / GB) for p in points],
-        start=start, end=end, label="Storage used", unit="GB",
+        start=start, end=end, label="Storage used", unit="GB", step=True,
     )  # fmt: skip
     daily = selectors.egress_per_day(filespace=filespace, start=start, end=end)
     egress = line_chart(
@@ -67,7 +67,7 @@ def billing_filespace_usage(request, pk: int):
     )  # fmt: skip
     users = line_chart(
         [(p.taken_at, float(p.users_count)) for p in points],
-        start=start, end=end, label="Users", unit="users", whole=True,
+        start=start, end=end, label="Users", unit="users", whole=True, step=True,
     )  # fmt: skip
     return render(
         request,
