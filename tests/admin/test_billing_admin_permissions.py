@@ -97,3 +97,38 @@ def test_support_staff_cannot_assign_a_price_plan(role_client):
     )  # fmt: skip
     assert response.status_code == 403
     assert not CustomerPricePlan.objects.filter(customer=customer).exists()
+
+
+def test_staff_who_may_only_look_at_invoices_get_no_buttons_for_what_they_cannot_do(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="auditor@provider.example", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_invoice"))
+    client.force_login(user)
+    invoice = draft_invoice()
+
+    listing = client.get(reverse("admin:billing_invoice_changelist")).content.decode()
+    page = client.get(reverse("admin:billing_invoice_change", args=[invoice.pk])).content.decode()
+
+    assert reverse("admin:billing_invoice_export") in listing
+    assert reverse("admin:billing_invoice_close") not in listing
+    assert reverse("admin:billing_reconciliation") not in listing
+    assert 'value="issue_drafts"' not in listing and 'value="delete_drafts"' not in listing
+    assert reverse("admin:billing_invoice_issue", args=[invoice.pk]) not in page
+    assert (
+        client.post(reverse("admin:billing_invoice_close"), {"period": "2026-11"}).status_code
+        == 403
+    )
+
+
+def test_billing_staff_see_the_buttons(role_client):
+    invoice = draft_invoice()
+    client = role_client("billing")
+    listing = client.get(reverse("admin:billing_invoice_changelist")).content.decode()
+    page = client.get(reverse("admin:billing_invoice_change", args=[invoice.pk])).content.decode()
+    assert reverse("admin:billing_invoice_close") in listing
+    assert reverse("admin:billing_reconciliation") in listing
+    assert 'value="issue_drafts"' in listing and 'value="delete_drafts"' in listing
+    assert reverse("admin:billing_invoice_issue", args=[invoice.pk]) in page
