@@ -141,8 +141,8 @@ def run(args) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from billing import selectors, services
-    from billing.csv_export import csv_bytes
     from billing.periods import Period
+    from portal.csv_export import csv_bytes
 
     call_command("migrate", verbosity=0)
     filespaces = seed(args.filespaces, args.per_customer)

@@ -16,7 +16,6 @@ from django.utils import timezone
 from billing import reconciliation as recon
 from billing import selectors, services
 from billing.charges import BillingError
-from billing.csv_export import csv_response
 from billing.forms import ClosePeriodForm, CreditNoteForm, ExportForm, ReconciliationForm
 from billing.models import (
     CustomerPricePlan,
@@ -30,6 +29,7 @@ from billing.models import (
     UsageReading,
 )
 from billing.periods import Period
+from portal.csv_export import csv_response
 from provisioning.lucidlink.errors import LucidLinkError
 from tenants.admin_paging import EstimatedCountPaginator
 

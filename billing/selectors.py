@@ -12,9 +12,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from billing.charges import InvoiceDraft, compute_invoice
-from billing.csv_export import CHUNK_ROWS
 from billing.models import Invoice, InvoiceLine, UpstreamMissing, UsageReading
 from billing.periods import Period, billing_tz
+from portal.csv_export import CHUNK_ROWS
 from provisioning.models import Filespace
 from tenants.models import Customer
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from billing import selectors
 from billing.charges import BillingError
 from billing.charts import line_chart
-from billing.csv_export import csv_response
 from billing.periods import Period
 from billing.rating import GB
+from portal.csv_export import csv_response
 from tenants.decorators import membership_required
 
 CHART_DAYS = (7, 30, 90)

@@ -41,21 +41,9 @@ ACTION_LABELS = {
 }
 
 
-def audit_record(
-    *,
-    action: str,
-    obj: models.Model,
-    actor_kind: str,
-    actor=None,
-    customer: Customer | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    message: str = "",
-) -> AuditEntry:
-    entry = audit_entry(
-        action=action, obj=obj, actor_kind=actor_kind, actor=actor, customer=customer,
-        before=before, after=after, message=message,
-    )  # fmt: skip
+def audit_record(**fields: Any) -> AuditEntry:
+    """Record one change now; takes the keyword arguments of `audit_entry`."""
+    entry = audit_entry(**fields)
     entry.save()
     return entry
 

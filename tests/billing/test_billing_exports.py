@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from billing.csv_export import csv_bytes, neutralise
 from billing.periods import Period
 from billing.selectors import INVOICE_LINE_COLUMNS, READING_COLUMNS
 from billing.services import period_close
+from portal.csv_export import csv_bytes, neutralise
 from tenants.models import AuditEntry
 from tests.billing.factories import PricePlanFactory, default_plan, filespace_existing, hourly
 from tests.factories import CustomerFactory, UserFactory

@@ -9,8 +9,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from billing import selectors
-from billing.csv_export import csv_bytes
 from billing.periods import Period
+from portal.csv_export import csv_bytes
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ leave as encoded bytes in blocks, so a million rows never sit in memory at once.
 
 Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
 carriage return) are prefixed with a single quote; numbers stay numbers. UTF-8, with an
-optional byte-order mark so Excel reads the accents right. Columns are documented in
-docs/billing.md and only ever get added at the end.
+optional byte-order mark so Excel reads the accents right. Used by billing's exports
+(columns documented in docs/billing.md) and by the admin's "export as CSV" action.
 """
 
 from __future__ import annotations
