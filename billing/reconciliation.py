@@ -185,7 +185,3 @@ def reconciliation(*, period: Period, fx_rate: Decimal, currency: str) -> Reconc
         rows.values(), key=lambda r: (r.customer_id is None, r.customer, r.filespace)
     )
     return result
-
-
-def has_invoices(period: Period) -> bool:
-    return Invoice.objects.filter(period_start=period.start).exists()
