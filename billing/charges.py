@@ -130,7 +130,7 @@ def filespaces_in(*, customer: Customer, start: datetime, end: datetime) -> list
     """The customer's filespaces that existed at some moment of [start, end)."""
     return list(
         Filespace.objects.filter(customer=customer, created_at__lt=end)
-        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gt=start))
+        .filter(Q(usage_ends_at__isnull=True) | Q(usage_ends_at__gt=start))
         .order_by("name", "pk")
     )
 
@@ -212,7 +212,7 @@ def compute_invoice(
                 end=segment.end,
                 period_length=period.length,
                 exists_from=fs.created_at,
-                exists_until=fs.deleted_at,
+                exists_until=fs.usage_ends_at,
             )
             if usage.billed_from is None:
                 continue

@@ -73,7 +73,7 @@ def usage_collect(
     taken_at = now or timezone.now()
     window_start = collection_window(taken_at)
     ours = dict(
-        Filespace.objects.filter(upstream_id__isnull=False, deleted_at__isnull=True)
+        Filespace.objects.filter(upstream_id__isnull=False, usage_ends_at__isnull=True)
         .exclude(status=Filespace.Status.DELETED)
         .values_list("upstream_id", "pk")
     )
@@ -501,7 +501,7 @@ def period_close(
     issue = settings.BILLING_AUTO_ISSUE if issue is None else issue
     customer_ids = set(
         Filespace.objects.filter(created_at__lt=period.end)
-        .exclude(deleted_at__lte=period.start)
+        .exclude(usage_ends_at__lte=period.start)
         .values_list("customer_id", flat=True)
     )
     invoiced = set(

@@ -110,6 +110,9 @@ class Filespace(models.Model):
     status_changed_at = models.DateTimeField(auto_now_add=True)
     provisioned_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When the customer (or staff) asked for deletion: usage is billed until then, even if
+    # LucidLink confirms the deletion later (e.g. after it finished provisioning).
+    usage_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

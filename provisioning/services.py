@@ -669,6 +669,7 @@ def filespace_delete(
         if filespace.status in {Filespace.Status.DELETING, Filespace.Status.DELETED}:
             return filespace
         cause = Cause.STAFF if staff else Cause.CUSTOMER
+        requested_at = timezone.now()
         audit_record(
             action="filespace.delete_requested",
             obj=filespace,
@@ -690,14 +691,15 @@ def filespace_delete(
             _mark_deleted(filespace, cause=cause, actor=user, message="Never created upstream.")
             return filespace
         filespace.delete_attempts = 0
-        filespace.next_attempt_at = timezone.now()
+        filespace.next_attempt_at = requested_at
+        filespace.usage_ends_at = requested_at
         filespace_transition(
             filespace=filespace,
             to=Filespace.Status.DELETING,
             cause=cause,
             actor=user,
             message="Deletion requested.",
-            extra_fields=("delete_attempts", "next_attempt_at"),
+            extra_fields=("delete_attempts", "next_attempt_at", "usage_ends_at"),
         )
         transaction.on_commit(lambda: _enqueue_delete(filespace.pk))
     return filespace
@@ -717,9 +719,10 @@ def _mark_deleted(
     message: str = "",
     extra_fields: tuple[str, ...] = (),
 ) -> None:
-    # deleted_at is when usage stops accruing; the row stays for billing history and the
-    # name is free again (the unique constraint only covers live rows).
+    # The row stays for billing history and the name is free again (the unique constraint
+    # only covers live rows). Usage stopped when the deletion was asked for, or now.
     filespace.deleted_at = timezone.now()
+    filespace.usage_ends_at = filespace.usage_ends_at or filespace.deleted_at
     filespace.lease_until = None
     filespace.next_attempt_at = None
     filespace_transition(
@@ -728,7 +731,13 @@ def _mark_deleted(
         cause=cause,
         actor=actor,
         message=message,
-        extra_fields=("deleted_at", "lease_until", "next_attempt_at", *extra_fields),
+        extra_fields=(
+            "deleted_at",
+            "usage_ends_at",
+            "lease_until",
+            "next_attempt_at",
+            *extra_fields,
+        ),
     )
 
 

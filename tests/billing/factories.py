@@ -45,7 +45,11 @@ def filespace_existing(
     filespace = FilespaceFactory(customer=customer or CustomerFactory(), **fields)
     status = Filespace.Status.DELETED if deleted_at else Filespace.Status.READY
     Filespace.objects.filter(pk=filespace.pk).update(
-        created_at=created_at, deleted_at=deleted_at, status=status, provisioned_at=created_at
+        created_at=created_at,
+        deleted_at=deleted_at,
+        usage_ends_at=deleted_at,
+        status=status,
+        provisioned_at=created_at,
     )
     filespace.refresh_from_db()
     return filespace

@@ -19,6 +19,7 @@ from billing.services import (
     period_close,
     period_close_due,
 )
+from provisioning.models import Filespace
 from tests.billing.factories import (
     PricePlanFactory,
     assign,
@@ -342,3 +343,22 @@ def test_one_customers_problem_does_not_hold_up_the_others(standard):
     assert list(Invoice.objects.values_list("customer", flat=True)) == [fine.pk]
     assert not PeriodClose.objects.exists()  # the next run tries the broken one again
     assert [r.failed for r in period_close_due(now=MAY + D)] == [1]
+
+
+def test_usage_stops_when_deletion_is_asked_for_not_when_lucidlink_confirms_it(db):
+    """Deleted on the 20th at midnight, confirmed by LucidLink on the 25th: 19 days billed."""
+    from billing.charges import filespaces_in
+
+    default_plan()
+    customer = CustomerFactory()
+    fs = filespace_existing(customer=customer, created_at=APRIL)
+    Filespace.objects.filter(pk=fs.pk).update(
+        usage_ends_at=APRIL + 19 * D, deleted_at=APRIL + 24 * D, status="deleted"
+    )
+    reading(fs, APRIL, used=30 * GB)
+
+    period_close(period=Period.from_label("2026-04"), now=MAY, issue=False)
+
+    storage = InvoiceLine.objects.get(dimension="storage")
+    assert storage.quantity == Decimal("19.000000")  # 30 GB x 19/30 of April
+    assert filespaces_in(customer=customer, start=APRIL + 20 * D, end=MAY) == []

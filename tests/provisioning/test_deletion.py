@@ -62,6 +62,8 @@ def test_owner_deletes_through_a_409_then_the_row_stays_deleted_and_the_name_is_
     ready.refresh_from_db()
     assert ready.status == Filespace.Status.DELETING
     assert queued == [("delete", (ready.pk,), None)]
+    asked_at = ready.usage_ends_at
+    assert asked_at is not None  # billing stops here, whenever LucidLink confirms
 
     # LucidLink still provisioning: 409, the filespace waits and asks to be retried.
     api.delete(f"{API}/filespaces/up-1", status=409, json={"status": 409, "message": "busy"})
@@ -79,6 +81,7 @@ def test_owner_deletes_through_a_409_then_the_row_stays_deleted_and_the_name_is_
     assert outcome.retry_in is None
     assert ready.status == Filespace.Status.DELETED
     assert ready.deleted_at is not None
+    assert ready.usage_ends_at == asked_at
     assert len(calls(api, "DELETE", "/filespaces/up-1")) == 2
     statuses = [
         (e.before.get("status"), e.after.get("status"), e.actor_kind)
