@@ -7,6 +7,7 @@ Long work (talking to LucidLink) is queued for Celery, so any selection is safe.
 
 from celery import current_app
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -129,6 +130,12 @@ class FilespaceAdmin(admin.ModelAdmin):
         return obj.qualified_name
 
     @admin.display(description="Status history and actions")
+    def history_view(self, request, object_id, extra_context=None):
+        # The admin's own "History" button shows the audit log, where changes are recorded.
+        return redirect(
+            audit_changelist_url(object_type=Filespace._meta.label_lower, object_id=object_id)
+        )
+
     def history(self, obj):
         entries = AuditEntry.objects.filter(
             object_type=Filespace._meta.label_lower, object_id=str(obj.pk)

@@ -6,6 +6,11 @@ from django.db import transaction
 from tenants.services import customer_create_with_owner
 
 
+def user_display(user) -> str:
+    """People are known by their email address; the username is internal."""
+    return user.email or user.get_username()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         if not commit:

@@ -129,6 +129,10 @@ class CustomerAdmin(admin.ModelAdmin):
         ]
     )
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The admin's own "History" button shows the audit log, where changes are recorded.
+        return redirect(audit_changelist_url(customer__id__exact=object_id))
+
     def has_add_permission(self, request):
         # A customer begins with its owner's sign-up (or an invitation): never empty.
         return False

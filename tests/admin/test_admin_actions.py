@@ -284,3 +284,21 @@ def test_audit_export_writes_before_and_after_as_json(staff_client, staff_user):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert json.loads(rows[0]["before"]) == {"is_suspended": False}
     assert json.loads(rows[0]["after"]) == {"is_suspended": True}
+
+
+def test_the_admins_history_button_opens_the_audit_log_of_the_object(staff_client):
+    fs = FilespaceFactory()
+    customer = fs.customer
+
+    filespace_history = staff_client.get(
+        reverse("admin:provisioning_filespace_history", args=[fs.pk])
+    )
+    customer_history = staff_client.get(
+        reverse("admin:tenants_customer_history", args=[customer.pk])
+    )
+
+    assert filespace_history.status_code == 302
+    assert "object_type=provisioning.filespace" in filespace_history.url
+    assert f"object_id={fs.pk}" in filespace_history.url
+    assert customer_history.status_code == 302
+    assert f"customer__id__exact={customer.pk}" in customer_history.url

@@ -36,6 +36,12 @@ def test_signup_creates_the_customer_and_the_owners_membership(client):
     assert not EmailAddress.objects.get(user=user).verified
 
 
+def test_people_are_greeted_by_email_not_by_an_internal_username(client):
+    response = signup(client, email="greeted@example.com")
+    page = client.get(response.url).content.decode()
+    assert "Successfully signed in as greeted@example.com." in page
+
+
 def test_email_is_unique_regardless_of_case(client):
     signup(client, email="owner@example.com")
     client.logout()
