@@ -10,7 +10,11 @@ from django.core.cache import cache
 
 from portal.celery import app as celery_app
 
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.worker"]
+pytest_plugins = [
+    "tests.fixtures.lucidlink_http",
+    "tests.fixtures.simulator",
+    "tests.fixtures.worker",
+]
 
 # Tests never share a queue with a development worker running on the same machine.
 TEST_QUEUE = f"portal-test-{uuid.uuid4().hex[:8]}"
